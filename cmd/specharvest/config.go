@@ -1,0 +1,529 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/specharvest/specharvest/harvest"
+)
+
+// Config is the whole configuration file (DESIGN §5; config.example.yaml
+// documents every key).
+type Config struct {
+	Store       string          `yaml:"store"`
+	Sources     []SourceConfig  `yaml:"sources"`
+	Crawl       CrawlConfig     `yaml:"crawl"`
+	Diff        DiffConfig      `yaml:"diff"`
+	Retention   RetentionConfig `yaml:"retention"`
+	MetricsFile string          `yaml:"metrics_file"`
+	Notify      []NotifyConfig  `yaml:"notify"`
+}
+
+// SourceConfig is one entry of sources.
+type SourceConfig struct {
+	Name     string   `yaml:"name"`
+	Type     string   `yaml:"type"`
+	Master   string   `yaml:"master"`
+	Instance string   `yaml:"instance"`
+	APIKey   string   `yaml:"api_key"`
+	Token    string   `yaml:"token"`
+	Include  []string `yaml:"include"`
+	Exclude  []string `yaml:"exclude"`
+	URLs     []string `yaml:"urls"`
+	Paths    []string `yaml:"paths"`
+}
+
+// CrawlConfig bounds the crawl.
+type CrawlConfig struct {
+	Concurrency  int      `yaml:"concurrency"`
+	PerHost      int      `yaml:"per_host"`
+	Rate         Rate     `yaml:"rate"`
+	Timeout      Duration `yaml:"timeout"`
+	Retries      *int     `yaml:"retries"`
+	MaxSpecBytes ByteSize `yaml:"max_spec_bytes"`
+	Deadline     Duration `yaml:"deadline"`
+	ExternalRefs bool     `yaml:"external_refs"`
+}
+
+// DiffConfig sets the CI gate.
+type DiffConfig struct {
+	FailOn string `yaml:"fail_on"`
+}
+
+// RetentionConfig says which snapshots to keep.
+type RetentionConfig struct {
+	KeepLast    int `yaml:"keep_last"`
+	KeepDaily   int `yaml:"keep_daily"`
+	KeepWeekly  int `yaml:"keep_weekly"`
+	KeepMonthly int `yaml:"keep_monthly"`
+}
+
+// NotifyConfig is one webhook.
+type NotifyConfig struct {
+	URL     string            `yaml:"url"`
+	On      []string          `yaml:"on"`
+	Headers map[string]string `yaml:"headers"`
+	Timeout Duration          `yaml:"timeout"`
+}
+
+// ConfigError names the file, line and key of a bad setting.
+type ConfigError struct {
+	File string
+	Line int
+	Key  string
+	Msg  string
+}
+
+func (c *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString(c.File)
+	if c.Line > 0 {
+		fmt.Fprintf(&b, ":%d", c.Line)
+	}
+	if c.Key != "" {
+		fmt.Fprintf(&b, ": %s", c.Key)
+	}
+	b.WriteString(": ")
+	b.WriteString(c.Msg)
+	return b.String()
+}
+
+// Duration is a time.Duration written as "30s" or "30m".
+type Duration struct{ time.Duration }
+
+// UnmarshalYAML parses Go duration syntax.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(strings.TrimSpace(n.Value))
+	if err != nil || v < 0 {
+		return fmt.Errorf("%q is not a duration (like 30s or 5m)", n.Value)
+	}
+	d.Duration = v
+	return nil
+}
+
+// ByteSize is a size written as 64MiB, 10MB, 512KiB or a plain number of bytes.
+type ByteSize int64
+
+var byteSizePattern = regexp.MustCompile(`^\s*([0-9]+)\s*([KMGT]i?B|B)?\s*$`)
+
+// UnmarshalYAML parses sizes with binary or decimal units.
+func (s *ByteSize) UnmarshalYAML(n *yaml.Node) error {
+	m := byteSizePattern.FindStringSubmatch(n.Value)
+	if m == nil {
+		return fmt.Errorf("%q is not a size (like 64MiB or 1000000)", n.Value)
+	}
+	v, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil {
+		return fmt.Errorf("%q is not a size: %v", n.Value, err)
+	}
+	mult := map[string]int64{"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+		"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}[m[2]]
+	if v > (1<<62)/mult {
+		return fmt.Errorf("%q is too large", n.Value)
+	}
+	*s = ByteSize(v * mult)
+	return nil
+}
+
+// Rate is a per-host request rate, written "10/20s" (10 requests every 20
+// seconds, Xano's free plan) or as a number of requests per second; 0 is
+// unlimited.
+type Rate struct{ PerSecond float64 }
+
+// UnmarshalYAML parses "N/D" or a plain number.
+func (r *Rate) UnmarshalYAML(n *yaml.Node) error {
+	v, err := parseRate(n.Value)
+	if err != nil {
+		return err
+	}
+	r.PerSecond = v
+	return nil
+}
+
+func parseRate(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	if num, per, ok := strings.Cut(s, "/"); ok {
+		count, err := strconv.Atoi(strings.TrimSpace(num))
+		d, derr := time.ParseDuration(strings.TrimSpace(per))
+		if err != nil || derr != nil || count < 0 || d <= 0 {
+			return 0, fmt.Errorf("%q is not a rate (like 10/20s)", s)
+		}
+		return float64(count) / d.Seconds(), nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("%q is not a rate (like 10/20s or 5)", s)
+	}
+	return v, nil
+}
+
+// maxAliasExpansions bounds YAML alias use, so an alias bomb is an error
+// rather than an exhausted machine.
+const maxAliasExpansions = 1000
+
+// LoadConfig reads, expands and checks a config file. Every error is a
+// *ConfigError naming file, line and key.
+func LoadConfig(path string, getenv func(string) (string, bool)) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &ConfigError{File: path, Msg: err.Error()}
+	}
+	return parseConfig(path, data, getenv)
+}
+
+func parseConfig(file string, data []byte, getenv func(string) (string, bool)) (*Config, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, &ConfigError{File: file, Line: yamlErrorLine(err), Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	cfg := &Config{}
+	if len(doc.Content) == 0 {
+		return nil, &ConfigError{File: file, Msg: "the file is empty"}
+	}
+	d := &configDecoder{file: file, getenv: getenv, lines: map[string]int{}}
+	if err := d.decode("", doc.Content[0], reflect.ValueOf(cfg).Elem()); err != nil {
+		return nil, err
+	}
+	if err := d.check(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+var yamlLinePattern = regexp.MustCompile(`line (\d+)`)
+
+func yamlErrorLine(err error) int {
+	if m := yamlLinePattern.FindStringSubmatch(err.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return 0
+}
+
+// configDecoder walks the YAML tree against the Config struct itself,
+// rather than using yaml's decoder, so that unknown keys, wrong types and
+// missing variables all report the exact line and dotted key.
+type configDecoder struct {
+	file    string
+	getenv  func(string) (string, bool)
+	lines   map[string]int // dotted key → line, for checks after decoding
+	aliases int
+}
+
+var unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
+
+func (d *configDecoder) fail(n *yaml.Node, key, format string, a ...any) error {
+	return &ConfigError{File: d.file, Line: n.Line, Key: key, Msg: fmt.Sprintf(format, a...)}
+}
+
+func (d *configDecoder) decode(key string, n *yaml.Node, v reflect.Value) error {
+	if n.Kind == yaml.AliasNode {
+		d.aliases++
+		if d.aliases > maxAliasExpansions {
+			return d.fail(n, key, "too many alias expansions")
+		}
+		return d.decode(key, n.Alias, v)
+	}
+	if key != "" {
+		d.lines[key] = n.Line
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil // an empty value leaves the default
+	}
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		return d.decode(key, n, v.Elem())
+	}
+	if reflect.PointerTo(v.Type()).Implements(unmarshalerType) {
+		if n.Kind != yaml.ScalarNode {
+			return d.fail(n, key, "expected a single value, found %s", kindName(n))
+		}
+		sc, err := d.expand(key, n)
+		if err != nil {
+			return err
+		}
+		if err := v.Addr().Interface().(yaml.Unmarshaler).UnmarshalYAML(sc); err != nil {
+			return d.fail(n, key, "%v", err)
+		}
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return d.fail(n, key, "expected a mapping, found %s", kindName(n))
+		}
+		fields := map[string]int{}
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+			if tag != "" && tag != "-" {
+				fields[tag] = i
+			}
+		}
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			child := joinKey(key, k.Value)
+			idx, ok := fields[k.Value]
+			if !ok {
+				return d.fail(k, child, "unknown key (known: %s)", strings.Join(sortedKeys(fields), ", "))
+			}
+			if seen[k.Value] {
+				return d.fail(k, child, "key given twice")
+			}
+			seen[k.Value] = true
+			if err := d.decode(child, val, v.Field(idx)); err != nil {
+				return err
+			}
+		}
+		return nil
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return d.fail(n, key, "expected a list, found %s", kindName(n))
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, item := range n.Content {
+			if err := d.decode(fmt.Sprintf("%s[%d]", key, i), item, s.Index(i)); err != nil {
+				return err
+			}
+		}
+		v.Set(s)
+		return nil
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			return d.fail(n, key, "expected a mapping, found %s", kindName(n))
+		}
+		m := reflect.MakeMap(v.Type())
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, val := n.Content[i], n.Content[i+1]
+			elem := reflect.New(v.Type().Elem()).Elem()
+			if err := d.decode(joinKey(key, k.Value), val, elem); err != nil {
+				return err
+			}
+			m.SetMapIndex(reflect.ValueOf(k.Value), elem)
+		}
+		v.Set(m)
+		return nil
+	}
+	if n.Kind != yaml.ScalarNode {
+		return d.fail(n, key, "expected a single value, found %s", kindName(n))
+	}
+	sc, err := d.expand(key, n)
+	if err != nil {
+		return err
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(sc.Value)
+	case reflect.Bool:
+		var b bool
+		if err := sc.Decode(&b); err != nil {
+			return d.fail(n, key, "expected true or false, found %q", sc.Value)
+		}
+		v.SetBool(b)
+	case reflect.Int, reflect.Int64:
+		i, err := strconv.ParseInt(sc.Value, 10, 64)
+		if err != nil {
+			return d.fail(n, key, "expected a whole number, found %q", sc.Value)
+		}
+		v.SetInt(i)
+	case reflect.Float64:
+		f, err := strconv.ParseFloat(sc.Value, 64)
+		if err != nil {
+			return d.fail(n, key, "expected a number, found %q", sc.Value)
+		}
+		v.SetFloat(f)
+	default:
+		return d.fail(n, key, "unsupported setting type %s", v.Type())
+	}
+	return nil
+}
+
+var envPattern = regexp.MustCompile(`\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// expand replaces ${VAR} from the environment ("$$" is a literal "$"). A
+// variable that is not set is an error: an empty secret must never be sent.
+func (d *configDecoder) expand(key string, n *yaml.Node) (*yaml.Node, error) {
+	var missing string
+	out := envPattern.ReplaceAllStringFunc(n.Value, func(m string) string {
+		if m == "$$" {
+			return "$"
+		}
+		name := m[2 : len(m)-1]
+		v, ok := d.getenv(name)
+		if !ok && missing == "" {
+			missing = name
+		}
+		return v
+	})
+	if missing != "" {
+		return nil, d.fail(n, key, "environment variable %s is not set", missing)
+	}
+	c := *n
+	c.Value = out
+	return &c, nil
+}
+
+func joinKey(parent, child string) string {
+	if parent == "" {
+		return child
+	}
+	return parent + "." + child
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "something else"
+}
+
+// check validates values that decode fine but make no sense together.
+func (d *configDecoder) check(c *Config) error {
+	bad := func(key, format string, a ...any) error {
+		return &ConfigError{File: d.file, Line: d.lineOf(key), Key: key, Msg: fmt.Sprintf(format, a...)}
+	}
+	if len(c.Sources) == 0 {
+		return bad("sources", "at least one source is needed")
+	}
+	names := map[string]bool{}
+	for i, s := range c.Sources {
+		k := fmt.Sprintf("sources[%d]", i)
+		switch {
+		case s.Name == "":
+			return bad(k, "name is required")
+		case harvest.Slug(s.Name) != s.Name:
+			return bad(k+".name", "%q must be lower-case letters, digits and dashes (try %q)", s.Name, harvest.Slug(s.Name))
+		case names[s.Name]:
+			return bad(k+".name", "source %q is named twice", s.Name)
+		}
+		names[s.Name] = true
+		switch s.Type {
+		case harvest.SourceXano:
+			if s.Master == "" {
+				return bad(k+".master", "a xano source needs master")
+			}
+			if s.APIKey == "" {
+				return bad(k+".api_key", "a xano source needs api_key")
+			}
+		case harvest.SourceXanoMeta:
+			if (s.Master == "") == (s.Instance == "") {
+				return bad(k, "a xano-meta source needs exactly one of master or instance")
+			}
+			if s.Token == "" {
+				return bad(k+".token", "a xano-meta source needs token")
+			}
+		case harvest.SourceURL:
+			if len(s.URLs) == 0 {
+				return bad(k+".urls", "a url source needs urls")
+			}
+		case harvest.SourceFiles:
+			if len(s.Paths) == 0 {
+				return bad(k+".paths", "a files source needs paths")
+			}
+		case "":
+			return bad(k, "type is required (xano, xano-meta, url or files)")
+		default:
+			return bad(k+".type", "unknown type %q (xano, xano-meta, url or files)", s.Type)
+		}
+	}
+	switch c.Diff.FailOn {
+	case "", "none", "breaking", "changes":
+	default:
+		return bad("diff.fail_on", "must be none, breaking or changes, not %q", c.Diff.FailOn)
+	}
+	for _, k := range []struct {
+		key string
+		v   int
+	}{{"crawl.concurrency", c.Crawl.Concurrency}, {"crawl.per_host", c.Crawl.PerHost},
+		{"retention.keep_last", c.Retention.KeepLast}, {"retention.keep_daily", c.Retention.KeepDaily},
+		{"retention.keep_weekly", c.Retention.KeepWeekly}, {"retention.keep_monthly", c.Retention.KeepMonthly}} {
+		if k.v < 0 {
+			return bad(k.key, "must not be negative")
+		}
+	}
+	if c.Crawl.Retries != nil && *c.Crawl.Retries < 0 {
+		return bad("crawl.retries", "must not be negative")
+	}
+	for i, n := range c.Notify {
+		if n.URL == "" {
+			return bad(fmt.Sprintf("notify[%d]", i), "url is required")
+		}
+		for j, on := range n.On {
+			switch on {
+			case "breaking", "failure", "changes", "always":
+			default:
+				return bad(fmt.Sprintf("notify[%d].on[%d]", i, j), "must be breaking, failure, changes or always, not %q", on)
+			}
+		}
+	}
+	return nil
+}
+
+func (d *configDecoder) lineOf(key string) int {
+	for k := key; k != ""; {
+		if l, ok := d.lines[k]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(k, ".[")
+		if i < 0 {
+			break
+		}
+		k = k[:i]
+	}
+	return 0
+}
+
+// HarvestOptions turns the crawl settings into harvest.Options, keeping
+// the defaults for what is not set.
+func (c *Config) HarvestOptions() harvest.Options {
+	o := harvest.DefaultOptions()
+	if c.Crawl.Concurrency > 0 {
+		o.Concurrency = c.Crawl.Concurrency
+	}
+	if c.Crawl.PerHost > 0 {
+		o.PerHost = c.Crawl.PerHost
+	}
+	o.Rate = c.Crawl.Rate.PerSecond
+	if c.Crawl.Timeout.Duration > 0 {
+		o.Timeout = c.Crawl.Timeout.Duration
+	}
+	if c.Crawl.Retries != nil {
+		o.Retries = *c.Crawl.Retries
+	}
+	if c.Crawl.MaxSpecBytes > 0 {
+		o.MaxSpecBytes = int64(c.Crawl.MaxSpecBytes)
+	}
+	if c.Crawl.Deadline.Duration > 0 {
+		o.Deadline = c.Crawl.Deadline.Duration
+	}
+	o.ExternalRefs = c.Crawl.ExternalRefs
+	return o
+}
+
+// HarvestSources turns the source settings into harvest.Sources.
+func (c *Config) HarvestSources() []harvest.Source {
+	out := make([]harvest.Source, 0, len(c.Sources))
+	for _, s := range c.Sources {
+		out = append(out, harvest.Source{Name: s.Name, Type: s.Type, Master: s.Master, Instance: s.Instance,
+			APIKey: s.APIKey, Token: s.Token, Include: s.Include, Exclude: s.Exclude, URLs: s.URLs, Paths: s.Paths})
+	}
+	return out
+}
+
+var errNoConfig = errors.New("no config file")

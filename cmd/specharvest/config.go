@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"reflect"
@@ -526,4 +525,3 @@ func (c *Config) HarvestSources() []harvest.Source {
 	return out
 }
 
-var errNoConfig = errors.New("no config file")

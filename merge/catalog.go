@@ -1,0 +1,562 @@
+package merge
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// CatalogFormat is the version of the catalog.json layout; it changes only
+// when a field changes meaning or disappears.
+const CatalogFormat = 1
+
+// Catalog is the model behind catalog.json, api-catalog.json and
+// index.html: every group of one snapshot with what a reader needs to find
+// it, judge it and see what changed, plus totals per instance and
+// workspace. It is built by BuildCatalog and never mutated afterwards.
+type Catalog struct {
+	Format    int       `json:"format"`
+	Snapshot  string    `json:"snapshot"`
+	Previous  string    `json:"previous,omitempty"`
+	Generated time.Time `json:"generated"`
+	Totals    Totals    `json:"totals"`
+	// Instances holds the totals per instance and, inside, per workspace,
+	// in key order; the groups themselves are in Groups.
+	Instances []InstanceTotals `json:"instances"`
+	Groups    []CatalogGroup   `json:"groups"`
+	// Changes is nil for the first snapshot of a store: there is nothing to
+	// compare with.
+	Changes  *CatalogChanges `json:"changes,omitempty"`
+	Timeline []TimelineEntry `json:"timeline,omitempty"`
+}
+
+// Totals counts groups by what a reader scans for first.
+type Totals struct {
+	Groups     int `json:"groups"`
+	OK         int `json:"ok"`
+	Stale      int `json:"stale"`
+	Failed     int `json:"failed"`
+	Invalid    int `json:"invalid"`
+	Operations int `json:"operations"`
+	Changed    int `json:"changed"`
+	Breaking   int `json:"breaking"`
+}
+
+// InstanceTotals is one instance of one source. Instance names are only
+// unique within a source, so both are kept.
+type InstanceTotals struct {
+	Source     string            `json:"source"`
+	Instance   string            `json:"instance"`
+	Totals     Totals            `json:"totals"`
+	Workspaces []WorkspaceTotals `json:"workspaces"`
+}
+
+// WorkspaceTotals is one workspace of an instance.
+type WorkspaceTotals struct {
+	Workspace string `json:"workspace"`
+	Totals    Totals `json:"totals"`
+}
+
+// CatalogGroup is one API group as the catalog shows it.
+type CatalogGroup struct {
+	Key        string   `json:"key"`
+	Source     string   `json:"source"`
+	Instance   string   `json:"instance,omitempty"`
+	Workspace  string   `json:"workspace,omitempty"`
+	Group      string   `json:"group"`
+	Title      string   `json:"title,omitempty"`
+	Version    string   `json:"version,omitempty"`
+	OpenAPI    string   `json:"openapi,omitempty"`
+	Servers    []string `json:"servers,omitempty"`
+	Tags       []string `json:"tags,omitempty"`
+	Status     string   `json:"status"`
+	Valid      bool     `json:"valid"`
+	Errors     int      `json:"errors"`
+	Warnings   int      `json:"warnings"`
+	SHA256     string   `json:"sha256,omitempty"`
+	ChangedIn  string   `json:"changed_in,omitempty"`
+	Error      string   `json:"error,omitempty"`
+	Document   string   `json:"document,omitempty"`
+	Operations int      `json:"operations"`
+	// Change is how the group differs from the previous snapshot: added,
+	// changed or stale; empty when it is unchanged or there is no previous
+	// snapshot.
+	Change    string           `json:"change,omitempty"`
+	Findings  []CatalogFinding `json:"findings,omitempty"`
+	Endpoints []OperationInfo  `json:"endpoints,omitempty"`
+}
+
+// OperationInfo is what a catalog reader needs of one operation.
+type OperationInfo struct {
+	Method      string   `json:"method"`
+	Path        string   `json:"path"`
+	Summary     string   `json:"summary,omitempty"`
+	OperationID string   `json:"operation_id,omitempty"`
+	Tags        []string `json:"tags,omitempty"`
+	Deprecated  bool     `json:"deprecated,omitempty"`
+}
+
+// CatalogFinding is one change finding as the catalog carries it; it
+// mirrors an entry of changes.json.
+type CatalogFinding struct {
+	ID         string   `json:"id"`
+	Level      string   `json:"level"`
+	Operation  string   `json:"operation,omitempty"`
+	Operations []string `json:"operations,omitempty"`
+	Location   string   `json:"location,omitempty"`
+	Message    string   `json:"message"`
+}
+
+// Finding levels, most severe first.
+const (
+	LevelBreaking = "breaking"
+	LevelWarning  = "warning"
+	LevelInfo     = "info"
+)
+
+// Group changes between two snapshots.
+const (
+	ChangeAdded   = "added"
+	ChangeRemoved = "removed"
+	ChangeChanged = "changed"
+	ChangeStale   = "stale"
+)
+
+// CatalogChanges is what changed since the previous snapshot, the groups
+// with breaking findings first.
+type CatalogChanges struct {
+	Base    string               `json:"base"`
+	Summary ChangeSummary        `json:"summary"`
+	Groups  []CatalogGroupChange `json:"groups"`
+}
+
+// ChangeSummary mirrors the summary of changes.json.
+type ChangeSummary struct {
+	GroupsAdded   int `json:"groups_added"`
+	GroupsRemoved int `json:"groups_removed"`
+	GroupsChanged int `json:"groups_changed"`
+	GroupsStale   int `json:"groups_stale"`
+	Breaking      int `json:"breaking"`
+	NonBreaking   int `json:"non_breaking"`
+}
+
+// CatalogGroupChange is one group that changed, with its findings counted
+// by level so a reader can sort and filter without walking them.
+type CatalogGroupChange struct {
+	Key      string           `json:"key"`
+	Change   string           `json:"change"`
+	Breaking int              `json:"breaking"`
+	Warning  int              `json:"warning"`
+	Info     int              `json:"info"`
+	Findings []CatalogFinding `json:"findings,omitempty"`
+}
+
+// TimelineEntry is one recent snapshot with its counts, for the timeline
+// of the page.
+type TimelineEntry struct {
+	ID          string    `json:"id"`
+	Started     time.Time `json:"started"`
+	Specs       int       `json:"specs"`
+	OK          int       `json:"ok"`
+	Failed      int       `json:"failed"`
+	Stale       int       `json:"stale"`
+	Invalid     int       `json:"invalid"`
+	Operations  int       `json:"operations"`
+	Changed     int       `json:"changed"`
+	Breaking    int       `json:"breaking"`
+	NonBreaking int       `json:"non_breaking"`
+}
+
+// CatalogInput is everything BuildCatalog needs; the caller gathers it
+// from the manifest, the loaded documents and the diff.
+type CatalogInput struct {
+	Snapshot  string
+	Previous  string
+	Generated time.Time
+	// Groups has one entry per spec of the manifest.
+	Groups []CatalogGroupInput
+	// Changes is nil when there is no previous snapshot.
+	Changes *CatalogChangesInput
+	// Timeline lists recent snapshots, in any order; the catalog sorts it
+	// newest first.
+	Timeline []TimelineEntry
+}
+
+// CatalogGroupInput is one spec of the manifest, with what was read from
+// its document.
+type CatalogGroupInput struct {
+	Key, Source, Instance, Workspace, Group string
+	Title, APIVersion, OpenAPI              string
+	Status, SHA256, ChangedIn, Error        string
+	Servers, Tags                           []string
+	Valid                                   bool
+	Errors, Warnings                        int
+	// Operations lists the operations of the document; OperationCount is
+	// used instead when the document could not be read (a failed group)
+	// but the manifest still knows the count.
+	Operations     []OperationInfo
+	OperationCount int
+	// DocumentPath links to the group's document, relative to where the
+	// catalog is written: a snapshot links into the blob store, an
+	// exported bundle to its own copy.
+	DocumentPath string
+}
+
+// CatalogChangesInput is the diff of this snapshot against the previous
+// one, in the shape of changes.json.
+type CatalogChangesInput struct {
+	Base    string
+	Summary ChangeSummary
+	Groups  []CatalogGroupChangeInput
+}
+
+// CatalogGroupChangeInput is one group of changes.json.
+type CatalogGroupChangeInput struct {
+	Key      string
+	Change   string
+	Findings []CatalogFinding
+}
+
+// BuildCatalog turns the input into the catalog. It is pure and
+// deterministic: groups are sorted by key, operations by path and method,
+// findings by severity, so identical input gives identical output.
+func BuildCatalog(in CatalogInput) *Catalog {
+	c := &Catalog{
+		Format:    CatalogFormat,
+		Snapshot:  in.Snapshot,
+		Previous:  in.Previous,
+		Generated: in.Generated.UTC(),
+		Groups:    make([]CatalogGroup, 0, len(in.Groups)),
+		Instances: []InstanceTotals{},
+	}
+
+	changeOf := map[string]CatalogGroupChangeInput{}
+	if in.Changes != nil {
+		for _, g := range in.Changes.Groups {
+			changeOf[g.Key] = g
+		}
+	}
+
+	for _, g := range in.Groups {
+		ops := sortOperations(g.Operations)
+		count := len(ops)
+		if count == 0 {
+			count = g.OperationCount
+		}
+		cg := CatalogGroup{
+			Key:        g.Key,
+			Source:     g.Source,
+			Instance:   g.Instance,
+			Workspace:  g.Workspace,
+			Group:      g.Group,
+			Title:      g.Title,
+			Version:    g.APIVersion,
+			OpenAPI:    g.OpenAPI,
+			Servers:    cloneStrings(g.Servers),
+			Tags:       sortedUnique(g.Tags),
+			Status:     g.Status,
+			Valid:      g.Valid,
+			Errors:     g.Errors,
+			Warnings:   g.Warnings,
+			SHA256:     g.SHA256,
+			ChangedIn:  g.ChangedIn,
+			Error:      g.Error,
+			Document:   g.DocumentPath,
+			Operations: count,
+			Endpoints:  ops,
+		}
+		if ch, ok := changeOf[g.Key]; ok {
+			cg.Change = ch.Change
+			cg.Findings = sortFindings(ch.Findings)
+		}
+		// A group that is new or changed now changed in this snapshot,
+		// whatever the caller knew before.
+		if cg.ChangedIn == "" && (cg.Change == ChangeAdded || cg.Change == ChangeChanged || in.Changes == nil) && cg.SHA256 != "" {
+			cg.ChangedIn = in.Snapshot
+		}
+		c.Groups = append(c.Groups, cg)
+	}
+	sort.SliceStable(c.Groups, func(i, j int) bool { return c.Groups[i].Key < c.Groups[j].Key })
+
+	c.Totals, c.Instances = totalsOf(c.Groups)
+
+	if in.Changes != nil {
+		c.Changes = &CatalogChanges{
+			Base:    in.Changes.Base,
+			Summary: in.Changes.Summary,
+			Groups:  make([]CatalogGroupChange, 0, len(in.Changes.Groups)),
+		}
+		for _, g := range in.Changes.Groups {
+			gc := CatalogGroupChange{Key: g.Key, Change: g.Change, Findings: sortFindings(g.Findings)}
+			for _, f := range g.Findings {
+				switch f.Level {
+				case LevelBreaking:
+					gc.Breaking++
+				case LevelWarning:
+					gc.Warning++
+				default:
+					gc.Info++
+				}
+			}
+			c.Changes.Groups = append(c.Changes.Groups, gc)
+		}
+		sort.SliceStable(c.Changes.Groups, func(i, j int) bool {
+			a, b := c.Changes.Groups[i], c.Changes.Groups[j]
+			if (a.Breaking > 0) != (b.Breaking > 0) {
+				return a.Breaking > 0
+			}
+			if changeRank(a.Change) != changeRank(b.Change) {
+				return changeRank(a.Change) < changeRank(b.Change)
+			}
+			return a.Key < b.Key
+		})
+	}
+
+	c.Timeline = append([]TimelineEntry(nil), in.Timeline...)
+	sort.SliceStable(c.Timeline, func(i, j int) bool { return c.Timeline[i].ID > c.Timeline[j].ID })
+	return c
+}
+
+// changeRank orders the kinds of change by how much a reader must act:
+// a removed group breaks every client, a stale one may hide anything.
+func changeRank(change string) int {
+	switch change {
+	case ChangeRemoved:
+		return 0
+	case ChangeChanged:
+		return 1
+	case ChangeStale:
+		return 2
+	case ChangeAdded:
+		return 3
+	}
+	return 4
+}
+
+func levelRank(level string) int {
+	switch level {
+	case LevelBreaking:
+		return 0
+	case LevelWarning:
+		return 1
+	case LevelInfo:
+		return 2
+	}
+	return 3
+}
+
+func sortFindings(in []CatalogFinding) []CatalogFinding {
+	if len(in) == 0 {
+		return nil
+	}
+	out := append([]CatalogFinding(nil), in...)
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if levelRank(a.Level) != levelRank(b.Level) {
+			return levelRank(a.Level) < levelRank(b.Level)
+		}
+		if a.Operation != b.Operation {
+			return a.Operation < b.Operation
+		}
+		if a.ID != b.ID {
+			return a.ID < b.ID
+		}
+		return a.Location < b.Location
+	})
+	return out
+}
+
+func totalsOf(groups []CatalogGroup) (Totals, []InstanceTotals) {
+	var all Totals
+	instances := []InstanceTotals{}
+	index := map[[2]string]int{}
+	workspaceIndex := map[[3]string]int{}
+	for _, g := range groups {
+		ik := [2]string{g.Source, g.Instance}
+		i, ok := index[ik]
+		if !ok {
+			i = len(instances)
+			index[ik] = i
+			instances = append(instances, InstanceTotals{Source: g.Source, Instance: g.Instance, Workspaces: []WorkspaceTotals{}})
+		}
+		wk := [3]string{g.Source, g.Instance, g.Workspace}
+		w, ok := workspaceIndex[wk]
+		if !ok {
+			w = len(instances[i].Workspaces)
+			workspaceIndex[wk] = w
+			instances[i].Workspaces = append(instances[i].Workspaces, WorkspaceTotals{Workspace: g.Workspace})
+		}
+		all.add(g)
+		instances[i].Totals.add(g)
+		instances[i].Workspaces[w].Totals.add(g)
+	}
+	sort.SliceStable(instances, func(a, b int) bool {
+		if instances[a].Source != instances[b].Source {
+			return instances[a].Source < instances[b].Source
+		}
+		return instances[a].Instance < instances[b].Instance
+	})
+	for _, in := range instances {
+		sort.SliceStable(in.Workspaces, func(a, b int) bool { return in.Workspaces[a].Workspace < in.Workspaces[b].Workspace })
+	}
+	return all, instances
+}
+
+func (t *Totals) add(g CatalogGroup) {
+	t.Groups++
+	switch g.Status {
+	case "ok":
+		t.OK++
+	case "stale":
+		t.Stale++
+	case "failed":
+		t.Failed++
+	}
+	if g.Status != "failed" && !g.Valid {
+		t.Invalid++
+	}
+	t.Operations += g.Operations
+	if g.Change == ChangeAdded || g.Change == ChangeChanged {
+		t.Changed++
+	}
+	for _, f := range g.Findings {
+		if f.Level == LevelBreaking {
+			t.Breaking++
+		}
+	}
+}
+
+// methodRank orders the operations of one path the way people read API
+// references, not by the alphabet.
+func methodRank(m string) int {
+	switch m {
+	case "GET":
+		return 0
+	case "PUT":
+		return 1
+	case "POST":
+		return 2
+	case "DELETE":
+		return 3
+	case "OPTIONS":
+		return 4
+	case "HEAD":
+		return 5
+	case "PATCH":
+		return 6
+	case "TRACE":
+		return 7
+	}
+	return 8
+}
+
+func sortOperations(in []OperationInfo) []OperationInfo {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]OperationInfo, len(in))
+	for i, op := range in {
+		op.Method = strings.ToUpper(op.Method)
+		op.Tags = cloneStrings(op.Tags)
+		out[i] = op
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Path != out[j].Path {
+			return out[i].Path < out[j].Path
+		}
+		if methodRank(out[i].Method) != methodRank(out[j].Method) {
+			return methodRank(out[i].Method) < methodRank(out[j].Method)
+		}
+		return out[i].Method < out[j].Method
+	})
+	return out
+}
+
+// OperationsOf lists the operations of a document, sorted by path and then
+// method, so the catalog is the same for the same document.
+func OperationsOf(doc *openapi3.T) []OperationInfo {
+	if doc == nil || doc.Paths == nil {
+		return nil
+	}
+	var ops []OperationInfo
+	for path, item := range doc.Paths.Map() {
+		if item == nil {
+			continue
+		}
+		for method, op := range item.Operations() {
+			if op == nil {
+				continue
+			}
+			ops = append(ops, OperationInfo{
+				Method:      strings.ToUpper(method),
+				Path:        path,
+				Summary:     op.Summary,
+				OperationID: op.OperationID,
+				Tags:        cloneStrings(op.Tags),
+				Deprecated:  op.Deprecated,
+			})
+		}
+	}
+	return sortOperations(ops)
+}
+
+// ServersOf lists the server URLs of a document in document order, with
+// server variables left as written.
+func ServersOf(doc *openapi3.T) []string {
+	if doc == nil {
+		return nil
+	}
+	var out []string
+	for _, s := range doc.Servers {
+		if s != nil && s.URL != "" {
+			out = append(out, s.URL)
+		}
+	}
+	return out
+}
+
+// TagsOf lists the tags of a document: those declared at the top and those
+// used by operations, sorted and without repeats.
+func TagsOf(doc *openapi3.T) []string {
+	if doc == nil {
+		return nil
+	}
+	var tags []string
+	for _, t := range doc.Tags {
+		if t != nil {
+			tags = append(tags, t.Name)
+		}
+	}
+	for _, op := range OperationsOf(doc) {
+		tags = append(tags, op.Tags...)
+	}
+	return sortedUnique(tags)
+}
+
+func sortedUnique(in []string) []string {
+	if len(in) == 0 {
+		return nil
+	}
+	seen := map[string]bool{}
+	out := make([]string, 0, len(in))
+	for _, s := range in {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func cloneStrings(in []string) []string {
+	if len(in) == 0 {
+		return nil
+	}
+	return append([]string(nil), in...)
+}

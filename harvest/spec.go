@@ -25,7 +25,9 @@ type Source struct {
 	Paths    []string // files: globs, ** allowed
 }
 
-// Options bound the crawl; zero values mean the defaults of DefaultOptions.
+// Options bound the crawl. Zero values mean the defaults of DefaultOptions
+// (and of the backoff constants), except Retries and Rate, whose zero means
+// "no retry" and "unlimited".
 type Options struct {
 	Concurrency  int           // requests in flight over the whole run
 	PerHost      int           // requests in flight per host
@@ -35,6 +37,17 @@ type Options struct {
 	MaxSpecBytes int64         // a body larger than this is an error, read no further
 	Deadline     time.Duration // the whole crawl
 	ExternalRefs bool          // allow documents to pull external $refs over the network
+
+	// Backoff is the first retry's wait after a 5xx, network error or
+	// truncated body; it doubles each retry (with jitter) up to MaxBackoff.
+	Backoff    time.Duration
+	MaxBackoff time.Duration
+	// RateLimitBackoff is the first wait after a 429 without Retry-After;
+	// the default clears Xano's 20-second free-plan window.
+	RateLimitBackoff time.Duration
+	// MaxRetryAfter caps a server's Retry-After, so a hostile or confused
+	// server cannot park the run.
+	MaxRetryAfter time.Duration
 }
 
 // DefaultOptions are the values of config.example.yaml.
@@ -64,4 +77,51 @@ type Spec struct {
 	// nil and the previous snapshot's blob is still current.
 	NotModified bool
 	Err         error
+}
+
+// Backoff defaults: short enough for a nightly run to recover from a blip,
+// long enough after a 429 to clear Xano's free-plan window (10 requests
+// per 20 s).
+const (
+	defaultBackoff          = 500 * time.Millisecond
+	defaultMaxBackoff       = 30 * time.Second
+	defaultRateLimitBackoff = 20 * time.Second
+	defaultMaxRetryAfter    = 60 * time.Second
+)
+
+// withDefaults fills the zero values. Retries and Rate keep their zero:
+// no retry and no rate limit are legitimate settings.
+func (o Options) withDefaults() Options {
+	d := DefaultOptions()
+	if o.Concurrency <= 0 {
+		o.Concurrency = d.Concurrency
+	}
+	if o.PerHost <= 0 {
+		o.PerHost = d.PerHost
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = d.Timeout
+	}
+	if o.MaxSpecBytes <= 0 {
+		o.MaxSpecBytes = d.MaxSpecBytes
+	}
+	if o.Deadline <= 0 {
+		o.Deadline = d.Deadline
+	}
+	if o.Retries < 0 {
+		o.Retries = 0
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = defaultBackoff
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = defaultMaxBackoff
+	}
+	if o.RateLimitBackoff <= 0 {
+		o.RateLimitBackoff = defaultRateLimitBackoff
+	}
+	if o.MaxRetryAfter <= 0 {
+		o.MaxRetryAfter = defaultMaxRetryAfter
+	}
+	return o
 }

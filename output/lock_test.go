@@ -1,0 +1,95 @@
+package output
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLockExclusive(t *testing.T) {
+	ctx := context.Background()
+	st := newTestStore(t)
+	unlock, err := st.Lock(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second Store on the same folder stands for a second process.
+	other, _ := Open(ctx, st.Dir())
+	start := time.Now()
+	_, err = other.Lock(ctx)
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("second Lock: err = %v, want ErrLocked", err)
+	}
+	if time.Since(start) > time.Second {
+		t.Fatalf("second Lock waited %v instead of failing at once", time.Since(start))
+	}
+	var le *LockedError
+	if !errors.As(err, &le) || le.Holder.PID != os.Getpid() || !strings.Contains(err.Error(), "pid") {
+		t.Fatalf("lock error does not name its holder: %v", err)
+	}
+	if err := unlock(); err != nil {
+		t.Fatal(err)
+	}
+	unlock2, err := other.Lock(ctx)
+	if err != nil {
+		t.Fatalf("Lock after unlock: %v", err)
+	}
+	if err := unlock2(); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(st.Dir(), "locks")); len(entries) != 0 {
+		t.Fatalf("locks/ not empty after unlock: %d entries", len(entries))
+	}
+}
+
+func TestStaleLockIsReplaced(t *testing.T) {
+	ctx := context.Background()
+	st := newTestStore(t)
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skipf("cannot run true: %v", err)
+	}
+	deadPID := cmd.Process.Pid
+	host, _ := os.Hostname()
+	writeLockFile(t, st, LockInfo{Time: time.Now().Add(-time.Hour), Hostname: host, PID: deadPID})
+
+	unlock, err := st.Lock(ctx)
+	if err != nil {
+		t.Fatalf("Lock over a stale lock: %v", err)
+	}
+	info, err := readLock(filepath.Join(st.Dir(), "locks", lockName))
+	if err != nil || info.PID != os.Getpid() {
+		t.Fatalf("lock now held by %+v, %v", info, err)
+	}
+	unlock()
+	assertNoTemp(t, st.Dir())
+}
+
+func TestLiveOrForeignLockIsNotStale(t *testing.T) {
+	ctx := context.Background()
+	host, _ := os.Hostname()
+	for name, info := range map[string]LockInfo{
+		"live pid on this host": {Time: time.Now(), Hostname: host, PID: os.Getppid()},
+		"other host":            {Time: time.Now().Add(-48 * time.Hour), Hostname: host + "-elsewhere", PID: 999999},
+	} {
+		st := newTestStore(t)
+		writeLockFile(t, st, info)
+		if _, err := st.Lock(ctx); !errors.Is(err, ErrLocked) {
+			t.Errorf("%s: Lock err = %v, want ErrLocked", name, err)
+		}
+	}
+}
+
+func writeLockFile(t *testing.T, st *Store, info LockInfo) {
+	t.Helper()
+	data, _ := json.Marshal(info)
+	if err := os.WriteFile(filepath.Join(st.Dir(), "locks", lockName), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,174 @@
+package output
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SnapshotWriter builds one snapshot in a hidden folder; nothing of it is
+// visible to readers until Commit renames the folder into place.
+type SnapshotWriter struct {
+	store   *Store
+	id      string
+	started time.Time
+	tmpDir  string
+	done    bool
+}
+
+// NewSnapshot reserves the ID for a run that started at started and makes
+// its build folder. The ID is started's UTC second; when that is taken (by
+// a snapshot, a build in progress or a crash's leftover) the next free
+// suffix after the highest one used in that second is appended, so IDs of
+// one second still sort in the order they were reserved.
+func (s *Store) NewSnapshot(ctx context.Context, started time.Time) (*SnapshotWriter, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	root := s.path(snapshotsDir)
+	if err := mkdirSynced(root); err != nil {
+		return nil, fmt.Errorf("new snapshot: %w", err)
+	}
+	base := started.UTC().Format(idLayout)
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil, fmt.Errorf("new snapshot: %w", err)
+	}
+	next := 0
+	for _, e := range entries {
+		name := strings.TrimPrefix(e.Name(), tmpPrefix)
+		if !strings.HasPrefix(name, base) || ValidateID(name) != nil {
+			continue
+		}
+		n := 1
+		if len(name) > len(base) {
+			n, _ = strconv.Atoi(name[len(base)+1:])
+			n++
+		}
+		next = max(next, n)
+	}
+	for ; next <= maxIDSuffix; next++ {
+		id := base
+		if next > 0 {
+			id = fmt.Sprintf("%s-%03d", base, next)
+		}
+		if _, err := os.Lstat(s.path(snapshotsDir, id)); err == nil {
+			continue
+		}
+		tmpDir := s.path(snapshotsDir, tmpPrefix+id)
+		// Mkdir fails if the folder exists, which makes it the
+		// reservation: two writers never get one ID.
+		if err := os.Mkdir(tmpDir, 0o755); err != nil {
+			if errors.Is(err, fs.ErrExist) {
+				continue
+			}
+			return nil, fmt.Errorf("new snapshot %s: %w", id, err)
+		}
+		if err := syncDir(root); err != nil {
+			os.Remove(tmpDir)
+			return nil, fmt.Errorf("new snapshot %s: %w", id, err)
+		}
+		return &SnapshotWriter{store: s, id: id, started: started.UTC(), tmpDir: tmpDir}, nil
+	}
+	return nil, fmt.Errorf("new snapshot: more than %d snapshots started in the second %s", maxIDSuffix+1, base)
+}
+
+// ID is the snapshot's ID, known before it is committed so reports can
+// name it.
+func (w *SnapshotWriter) ID() string { return w.id }
+
+// WriteFile writes a report into the snapshot; name is a plain file name
+// like "merged.json". manifest.json is Commit's alone.
+func (w *SnapshotWriter) WriteFile(ctx context.Context, name string, data []byte) error {
+	return w.WriteFileFunc(ctx, name, func(wr io.Writer) error {
+		_, err := wr.Write(data)
+		return err
+	})
+}
+
+// WriteFileFunc writes a report by streaming it through fill, for reports
+// too large to build in memory first.
+func (w *SnapshotWriter) WriteFileFunc(ctx context.Context, name string, fill func(io.Writer) error) error {
+	if w.done {
+		return fmt.Errorf("snapshot %s: write %s after commit or abort", w.id, name)
+	}
+	if err := validateFileName(name); err != nil {
+		return fmt.Errorf("snapshot %s: %w", w.id, err)
+	}
+	if name == manifestName {
+		return fmt.Errorf("snapshot %s: %s is written by commit", w.id, manifestName)
+	}
+	if err := writeAtomic(ctx, w.tmpDir, name, fill); err != nil {
+		return fmt.Errorf("snapshot %s: %w", w.id, err)
+	}
+	return nil
+}
+
+// Commit writes the manifest, moves the snapshot into place and points
+// latest at it, in that order. It fills in the format, the ID and (when
+// unset) the start time, sorts the specs, caps their problems, recomputes
+// the summary, and refuses a manifest with unsafe or duplicate keys or
+// with blobs the store does not hold. After an error before the rename the
+// writer can still be aborted; the previous snapshot is untouched either
+// way.
+func (w *SnapshotWriter) Commit(ctx context.Context, m *Manifest) error {
+	if w.done {
+		return fmt.Errorf("snapshot %s: already committed or aborted", w.id)
+	}
+	if m.ID != "" && m.ID != w.id {
+		return fmt.Errorf("snapshot %s: manifest names id %q", w.id, m.ID)
+	}
+	m.ID = w.id
+	if m.Started.IsZero() {
+		m.Started = w.started
+	}
+	if err := m.normalize(); err != nil {
+		return fmt.Errorf("snapshot %s: %w", w.id, err)
+	}
+	for _, e := range m.Specs {
+		if e.HasBlob() && !w.store.HasBlob(ctx, e.SHA256, e.Bytes) {
+			return fmt.Errorf("snapshot %s: spec %q: blob %s of %d bytes is not in the store", w.id, e.Key, e.SHA256, e.Bytes)
+		}
+	}
+	data, err := m.encode()
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(ctx, w.tmpDir, manifestName, data); err != nil {
+		return fmt.Errorf("snapshot %s: %w", w.id, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	final := w.store.path(snapshotsDir, w.id)
+	if err := os.Rename(w.tmpDir, final); err != nil {
+		return fmt.Errorf("snapshot %s: move into place: %w", w.id, err)
+	}
+	w.done = true
+	if err := syncDir(w.store.path(snapshotsDir)); err != nil {
+		return fmt.Errorf("snapshot %s: %w", w.id, err)
+	}
+	if err := writeFileAtomic(ctx, w.store.dir, latestName, []byte(w.id+"\n")); err != nil {
+		return fmt.Errorf("snapshot %s: point latest at it: %w", w.id, err)
+	}
+	return nil
+}
+
+// Abort removes the unfinished snapshot. It is safe to call after Commit
+// (it then does nothing), so callers can defer it.
+func (w *SnapshotWriter) Abort() error {
+	if w.done {
+		return nil
+	}
+	w.done = true
+	if err := os.RemoveAll(w.tmpDir); err != nil {
+		return fmt.Errorf("abort snapshot %s: %w", w.id, err)
+	}
+	return nil
+}

@@ -1,0 +1,428 @@
+(function () {
+  'use strict';
+
+  // Everything on the page comes from the JSON block below the markup and is
+  // written with textContent, never as HTML, so names taken from specs
+  // cannot inject markup or script.
+  var data = JSON.parse(document.getElementById('catalog-data').textContent);
+  var groups = data.groups || [];
+  var changeOf = {};
+  ((data.changes && data.changes.groups) || []).forEach(function (c) { changeOf[c.key] = c; });
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    return e;
+  }
+  function badge(cls, text) { return el('span', 'badge ' + cls, text); }
+  function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
+  // Links come from the store (relative) or from documents (server URLs);
+  // only relative and http(s) targets are ever made clickable.
+  function safeHref(h) {
+    if (!h) { return null; }
+    var m = /^([a-zA-Z][a-zA-Z0-9+.\-]*):/.exec(h);
+    if (m && !/^https?$/i.test(m[1])) { return null; }
+    return h;
+  }
+  function fold(s) { return String(s || '').toLowerCase(); }
+
+  // ---- totals -------------------------------------------------------------
+  (function renderTotals() {
+    var t = data.totals || {};
+    var box = document.getElementById('totals');
+    [['groups', 'groups'], ['operations', 'operations'], ['ok', 'ok'], ['changed', 'changed'],
+      ['breaking', 'breaking'], ['stale', 'stale'], ['failed', 'failed'], ['invalid', 'invalid']].forEach(function (k) {
+      var c = el('div', 'card' + ((k[0] === 'breaking' || k[0] === 'failed') && t[k[0]] > 0 ? ' bad' : ''));
+      c.appendChild(el('b', '', t[k[0]] || 0));
+      c.appendChild(el('span', '', k[1]));
+      box.appendChild(c);
+    });
+  })();
+
+  // ---- groups tree --------------------------------------------------------
+  // Rows are built once; filtering only flips their hidden flag, and the
+  // operations of a group are built the first time it is opened, so the
+  // page stays quick with thousands of groups and a hundred thousand
+  // operations.
+  var rows = new Array(groups.length);
+  var hay = new Array(groups.length);
+  var opHay = new Array(groups.length);
+  var sections = [];
+  var query = [];
+
+  function totalsText(t) {
+    var parts = [plural(t.groups || 0, 'group'), plural(t.operations || 0, 'operation')];
+    if (t.breaking) { parts.push(t.breaking + ' breaking'); }
+    if (t.failed) { parts.push(t.failed + ' failed'); }
+    if (t.stale) { parts.push(t.stale + ' stale'); }
+    if (t.invalid) { parts.push(t.invalid + ' invalid'); }
+    return parts.join(' · ');
+  }
+
+  function validity(g) {
+    if (g.status === 'failed' && !g.sha256) { return badge('s-failed', 'not fetched'); }
+    if (g.valid) { return badge('v-valid', g.warnings ? 'valid · ' + plural(g.warnings, 'warning') : 'valid'); }
+    return badge('v-invalid', 'invalid · ' + plural(g.errors || 0, 'error'));
+  }
+
+  function buildRow(i) {
+    var g = groups[i];
+    var wrap = el('div', 'group');
+    wrap.id = 'g:' + g.key;
+    var row = el('div', 'row');
+    row.setAttribute('role', 'button');
+    row.setAttribute('tabindex', '0');
+    row.setAttribute('aria-expanded', 'false');
+    row.appendChild(el('span', 'caret', '▸'));
+    row.appendChild(badge('s-' + fold(g.status).replace(/[^a-z]/g, ''), g.status));
+    row.appendChild(validity(g));
+    row.appendChild(el('span', 'name', g.group || g.key));
+    if (g.title && g.title !== g.group) { row.appendChild(el('span', 'title', g.title)); }
+    if (g.version) { row.appendChild(el('span', 'ver', 'v' + String(g.version).replace(/^v/, ''))); }
+    row.appendChild(el('span', 'ops', plural(g.operations || 0, 'op')));
+    if (g.change) { row.appendChild(badge('c-' + g.change, g.change)); }
+    if (g.breaking) { row.appendChild(badge('l-breaking', g.breaking + ' breaking')); }
+    var hint = el('span', 'hint');
+    row.appendChild(hint);
+    var href = safeHref(g.document);
+    if (href) {
+      var a = el('a', 'doc', 'document');
+      a.href = href;
+      a.addEventListener('click', function (ev) { ev.stopPropagation(); });
+      row.appendChild(a);
+    }
+    wrap.appendChild(row);
+    var state = { el: wrap, row: row, hint: hint, detail: null, open: false, hidden: false, matches: null };
+    function toggle() { setOpen(i, !state.open); }
+    row.addEventListener('click', toggle);
+    row.addEventListener('keydown', function (ev) {
+      if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); toggle(); }
+    });
+    rows[i] = state;
+    hay[i] = fold([g.key, g.source, g.instance, g.workspace, g.group, g.title, g.version, g.status,
+      g.change, (g.tags || []).join(' '), (g.servers || []).join(' ')].join(' '));
+    return wrap;
+  }
+
+  function setOpen(i, open) {
+    var s = rows[i];
+    s.open = open;
+    s.el.classList.toggle('open', open);
+    s.row.setAttribute('aria-expanded', open ? 'true' : 'false');
+    if (open) {
+      if (!s.detail) {
+        s.detail = el('div', 'detail');
+        s.el.appendChild(s.detail);
+      }
+      renderDetail(i);
+      s.detail.hidden = false;
+    } else if (s.detail) {
+      s.detail.hidden = true;
+    }
+  }
+
+  function renderDetail(i) {
+    var g = groups[i];
+    var s = rows[i];
+    var d = s.detail;
+    d.textContent = '';
+    var dl = el('dl');
+    function item(k, v, mono) {
+      if (v === undefined || v === null || v === '' || (Array.isArray(v) && !v.length)) { return; }
+      dl.appendChild(el('dt', '', k));
+      dl.appendChild(el('dd', mono ? 'mono' : '', Array.isArray(v) ? v.join(', ') : v));
+    }
+    item('key', g.key, true);
+    item('title', g.title);
+    item('version', g.version);
+    item('openapi', g.openapi);
+    item('servers', g.servers, true);
+    item('tags', g.tags);
+    item('sha256', g.sha256, true);
+    item('changed in', g.changed_in);
+    item('error', g.error);
+    if (!g.valid && g.sha256) { item('validation', plural(g.errors || 0, 'error') + ', ' + plural(g.warnings || 0, 'warning')); }
+    d.appendChild(dl);
+
+    var ch = changeOf[g.key];
+    if (ch && ch.findings && ch.findings.length) {
+      d.appendChild(el('strong', '', 'Changes since the previous snapshot'));
+      d.appendChild(findingList(ch.findings, 50));
+    }
+
+    var ops = g.ops || [];
+    var shown = s.matches && query.length ? s.matches : null;
+    var list = shown ? shown.map(function (k) { return ops[k]; }) : ops;
+    if (!ops.length) {
+      d.appendChild(el('p', 'muted', g.operations ? plural(g.operations, 'operation') + ' (not listed: the document could not be read)' : 'No operations.'));
+      return;
+    }
+    if (shown) { d.appendChild(el('p', 'muted', list.length + ' of ' + plural(ops.length, 'operation') + ' match the filter')); }
+    var table = el('table', 'ops-table');
+    var head = el('tr');
+    ['method', 'path', 'summary'].forEach(function (h) { head.appendChild(el('th', '', h)); });
+    table.appendChild(head);
+    var frag = document.createDocumentFragment();
+    list.forEach(function (op) {
+      var tr = el('tr', op[3] ? 'deprecated op' : 'op');
+      tr.appendChild(el('td', 'method m-' + op[0], op[0]));
+      tr.appendChild(el('td', 'mono', op[1]));
+      tr.appendChild(el('td', '', op[2] || ''));
+      frag.appendChild(tr);
+    });
+    table.appendChild(frag);
+    d.appendChild(table);
+  }
+
+  function buildTree() {
+    var tree = document.getElementById('tree');
+    var bySection = {};
+    groups.forEach(function (g, i) {
+      var k = JSON.stringify([g.source, g.instance || '', g.workspace || '']);
+      (bySection[k] = bySection[k] || []).push(i);
+    });
+    var frag = document.createDocumentFragment();
+    (data.instances || []).forEach(function (inst) {
+      var di = el('details', 'instance');
+      di.open = true;
+      var si = el('summary', '', (inst.source || '') + (inst.instance ? ' / ' + inst.instance : ''));
+      si.appendChild(el('span', 'sum', totalsText(inst.totals || {})));
+      di.appendChild(si);
+      var instSection = { el: di, groups: [], children: [] };
+      (inst.workspaces || []).forEach(function (ws) {
+        var idx = bySection[JSON.stringify([inst.source, inst.instance || '', ws.workspace || ''])] || [];
+        var dw = el('details', 'workspace');
+        dw.open = true;
+        var sw = el('summary', '', ws.workspace || '(no workspace)');
+        sw.appendChild(el('span', 'sum', totalsText(ws.totals || {})));
+        dw.appendChild(sw);
+        var box = el('div', 'groups');
+        idx.forEach(function (i) { box.appendChild(buildRow(i)); });
+        dw.appendChild(box);
+        di.appendChild(dw);
+        instSection.children.push({ el: dw, groups: idx });
+        instSection.groups = instSection.groups.concat(idx);
+      });
+      sections.push(instSection);
+      frag.appendChild(di);
+    });
+    tree.appendChild(frag);
+  }
+
+  // ---- filtering ----------------------------------------------------------
+  function wanted(g) {
+    switch (document.getElementById('show').value) {
+      case 'changed': return !!g.change;
+      case 'breaking': return g.breaking > 0;
+      case 'problems': return g.status !== 'ok' || !g.valid;
+    }
+    return true;
+  }
+
+  function matchOps(i) {
+    var ops = groups[i].ops || [];
+    if (!ops.length) { return []; }
+    if (!opHay[i]) {
+      opHay[i] = ops.map(function (op) { return fold(op[0] + ' ' + op[1] + ' ' + (op[2] || '') + ' ' + (op[4] || '')); });
+    }
+    var out = [];
+    var h = opHay[i];
+    var gh = hay[i];
+    for (var k = 0; k < h.length; k++) {
+      var ok = true;
+      for (var t = 0; t < query.length; t++) {
+        if (h[k].indexOf(query[t]) < 0 && gh.indexOf(query[t]) < 0) { ok = false; break; }
+      }
+      if (ok) { out.push(k); }
+    }
+    return out;
+  }
+
+  function applyFilter() {
+    query = fold(document.getElementById('search').value).split(/\s+/).filter(Boolean);
+    var visible = 0;
+    for (var i = 0; i < groups.length; i++) {
+      var s = rows[i];
+      var show = wanted(groups[i]);
+      var matches = null;
+      if (show && query.length) {
+        var gm = true;
+        for (var t = 0; t < query.length; t++) {
+          if (hay[i].indexOf(query[t]) < 0) { gm = false; break; }
+        }
+        matches = matchOps(i);
+        if (!gm && !matches.length) { show = false; }
+        if (gm && matches.length === (groups[i].ops || []).length) { matches = null; }
+      }
+      s.matches = matches;
+      var hint = matches && matches.length ? plural(matches.length, 'matching operation') : '';
+      if (s.hint.textContent !== hint) { s.hint.textContent = hint; }
+      if (s.hidden === show) {
+        s.hidden = !show;
+        s.el.hidden = !show;
+      }
+      if (show) {
+        visible++;
+        if (s.open) { renderDetail(i); }
+      }
+    }
+    sections.forEach(function (inst) {
+      var any = false;
+      inst.children.forEach(function (ws) {
+        var wsAny = ws.groups.some(function (i) { return !rows[i].hidden; });
+        ws.el.hidden = !wsAny;
+        any = any || wsAny;
+      });
+      inst.el.hidden = !any;
+    });
+    document.getElementById('result-count').textContent =
+      visible === groups.length ? plural(groups.length, 'group') : 'Showing ' + visible + ' of ' + plural(groups.length, 'group');
+  }
+
+  var pending = 0;
+  function scheduleFilter() {
+    clearTimeout(pending);
+    pending = setTimeout(applyFilter, 120);
+  }
+
+  // ---- changes ------------------------------------------------------------
+  function findingList(findings, limit) {
+    var ul = el('ul', 'findings');
+    function add(from, to) {
+      for (var k = from; k < to; k++) {
+        var f = findings[k];
+        var li = el('li');
+        li.appendChild(badge('l-' + fold(f.level).replace(/[^a-z]/g, ''), f.level));
+        li.appendChild(document.createTextNode(' '));
+        if (f.operation) { li.appendChild(el('code', '', f.operation)); li.appendChild(document.createTextNode(' ')); }
+        li.appendChild(el('span', '', f.message));
+        li.appendChild(el('span', 'muted', ' (' + f.id + (f.location ? ', ' + f.location : '') + ')'));
+        ul.appendChild(li);
+      }
+    }
+    add(0, Math.min(limit, findings.length));
+    if (findings.length > limit) {
+      var more = el('button', 'more', 'Show all ' + findings.length);
+      more.type = 'button';
+      more.addEventListener('click', function () { more.remove(); add(limit, findings.length); });
+      ul.appendChild(more);
+    }
+    return ul;
+  }
+
+  function renderChanges() {
+    var box = document.getElementById('changes-body');
+    var c = data.changes;
+    if (!c) {
+      box.appendChild(el('p', 'muted', 'This is the first snapshot: there is nothing to compare it with.'));
+      return;
+    }
+    var s = c.summary || {};
+    var p = el('p');
+    p.appendChild(el('strong', s.breaking ? 'l-breaking' : '', plural(s.breaking || 0, 'breaking change')));
+    p.appendChild(document.createTextNode(' · ' + (s.non_breaking || 0) + ' non-breaking · ' +
+      (s.groups_added || 0) + ' added · ' + (s.groups_removed || 0) + ' removed · ' +
+      (s.groups_changed || 0) + ' changed · ' + (s.groups_stale || 0) + ' stale, since ' + (c.base || data.previous || 'the previous snapshot')));
+    box.appendChild(p);
+    var list = c.groups || [];
+    if (!list.length) {
+      box.appendChild(el('p', 'muted', 'No group changed.'));
+      return;
+    }
+    var holder = el('div');
+    box.appendChild(holder);
+    var step = 100;
+    function add(from, to) {
+      for (var k = from; k < to; k++) {
+        var g = list[k];
+        var div = el('div', 'change' + (g.breaking ? ' has-breaking' : ''));
+        var head = el('div', 'change-head');
+        head.appendChild(badge('c-' + fold(g.change).replace(/[^a-z]/g, ''), g.change));
+        var name = el('a', 'mono', g.key);
+        name.href = '#' + encodeURIComponent(g.key);
+        head.appendChild(name);
+        if (g.breaking) { head.appendChild(badge('l-breaking', g.breaking + ' breaking')); }
+        if (g.warning) { head.appendChild(badge('l-warning', g.warning + ' warning')); }
+        if (g.info) { head.appendChild(badge('l-info', g.info + ' info')); }
+        div.appendChild(head);
+        if (g.findings && g.findings.length) { div.appendChild(findingList(g.findings, 10)); }
+        holder.appendChild(div);
+      }
+    }
+    var done = Math.min(step, list.length);
+    add(0, done);
+    if (list.length > done) {
+      var more = el('button', 'more', 'Show all ' + plural(list.length, 'changed group'));
+      more.type = 'button';
+      more.addEventListener('click', function () { more.remove(); add(done, list.length); });
+      box.appendChild(more);
+    }
+  }
+
+  // ---- timeline -----------------------------------------------------------
+  function renderTimeline() {
+    var box = document.getElementById('timeline-body');
+    var t = data.timeline || [];
+    if (!t.length) {
+      box.appendChild(el('p', 'muted', 'No earlier snapshots recorded.'));
+      return;
+    }
+    var table = el('table');
+    var head = el('tr');
+    head.appendChild(el('th', '', 'snapshot'));
+    head.appendChild(el('th', '', ''));
+    ['specs', 'ok', 'stale', 'failed', 'invalid', 'operations', 'changed', 'breaking', 'non-breaking'].forEach(function (h) {
+      head.appendChild(el('th', 'num', h));
+    });
+    table.appendChild(head);
+    t.forEach(function (e) {
+      var tr = el('tr', e.id === data.snapshot ? 'current' : '');
+      tr.appendChild(el('td', 'mono', e.id));
+      var bar = el('div', 'bar');
+      var total = e.specs || 1;
+      [['b-ok', e.ok], ['b-stale', e.stale], ['b-failed', e.failed]].forEach(function (b) {
+        var seg = el('i', b[0]);
+        seg.style.width = (100 * (b[1] || 0) / total) + '%';
+        bar.appendChild(seg);
+      });
+      var cell = el('td');
+      cell.appendChild(bar);
+      tr.appendChild(cell);
+      [e.specs, e.ok, e.stale, e.failed, e.invalid, e.operations, e.changed, e.breaking, e.non_breaking].forEach(function (v) {
+        tr.appendChild(el('td', 'num', v || 0));
+      });
+      table.appendChild(tr);
+    });
+    box.appendChild(table);
+  }
+
+  // ---- start --------------------------------------------------------------
+  function openFromHash() {
+    var key;
+    try { key = decodeURIComponent(location.hash.slice(1)); } catch (e) { return; }
+    if (!key) { return; }
+    for (var i = 0; i < groups.length; i++) {
+      if (groups[i].key === key) {
+        if (rows[i].hidden) {
+          document.getElementById('search').value = '';
+          document.getElementById('show').value = 'all';
+          applyFilter();
+        }
+        setOpen(i, true);
+        rows[i].el.scrollIntoView({ block: 'start' });
+        return;
+      }
+    }
+  }
+
+  renderChanges();
+  buildTree();
+  renderTimeline();
+  applyFilter();
+  document.getElementById('search').addEventListener('input', scheduleFilter);
+  document.getElementById('show').addEventListener('change', applyFilter);
+  window.addEventListener('hashchange', openFromHash);
+  openFromHash();
+  document.body.setAttribute('data-ready', 'true');
+})();

@@ -1,0 +1,169 @@
+package output
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"time"
+
+	"github.com/specharvest/specharvest/merge"
+)
+
+//go:embed assets/catalog.html.tmpl assets/catalog.css assets/catalog.js
+var catalogAssets embed.FS
+
+// pageGroup is a group as the page needs it: the catalog's fields, with
+// operations packed as arrays ([method, path, summary, deprecated,
+// operationId]) because at thousands of groups the page is mostly
+// operations, and their field names would double its size.
+type pageGroup struct {
+	Key        string   `json:"key"`
+	Source     string   `json:"source"`
+	Instance   string   `json:"instance,omitempty"`
+	Workspace  string   `json:"workspace,omitempty"`
+	Group      string   `json:"group"`
+	Title      string   `json:"title,omitempty"`
+	Version    string   `json:"version,omitempty"`
+	OpenAPI    string   `json:"openapi,omitempty"`
+	Servers    []string `json:"servers,omitempty"`
+	Tags       []string `json:"tags,omitempty"`
+	Status     string   `json:"status"`
+	Valid      bool     `json:"valid"`
+	Errors     int      `json:"errors,omitempty"`
+	Warnings   int      `json:"warnings,omitempty"`
+	SHA256     string   `json:"sha256,omitempty"`
+	ChangedIn  string   `json:"changed_in,omitempty"`
+	Error      string   `json:"error,omitempty"`
+	Document   string   `json:"document,omitempty"`
+	Operations int      `json:"operations"`
+	Change     string   `json:"change,omitempty"`
+	Breaking   int      `json:"breaking,omitempty"`
+	Ops        [][]any  `json:"ops,omitempty"`
+}
+
+type pageData struct {
+	Snapshot  string                 `json:"snapshot"`
+	Previous  string                 `json:"previous,omitempty"`
+	Generated time.Time              `json:"generated"`
+	Totals    merge.Totals           `json:"totals"`
+	Instances []merge.InstanceTotals `json:"instances"`
+	Groups    []pageGroup            `json:"groups"`
+	Changes   *merge.CatalogChanges  `json:"changes"`
+	Timeline  []merge.TimelineEntry  `json:"timeline"`
+}
+
+// pageView is what the page template fills in. Data, Script and Style are
+// inserted verbatim: Data is JSON whose <, > and & are escaped as \u003c,
+// \u003e and \u0026, so no name in any spec can close the script element
+// it sits in.
+type pageView struct {
+	Snapshot  string
+	Previous  string
+	Generated string
+	Policy    string
+	Style     template.CSS
+	Script    template.JS
+	Data      template.JS
+}
+
+// WriteCatalogHTML writes index.html: one self-contained page — no
+// external scripts, styles, fonts or requests — that lists the catalog's
+// instances, workspaces and groups with their status and validation, filters
+// groups and operations as one types, shows each group's operations and a
+// link to its document, the changes since the previous snapshot (breaking
+// first) and the timeline of recent snapshots. The data is embedded as
+// JSON and rendered by the page's own script, which builds the operations
+// of a group only when it is opened, so the page stays quick at thousands
+// of groups. A Content-Security-Policy allowing only the page's own script
+// and style by hash backs up the escaping.
+func WriteCatalogHTML(w io.Writer, c *merge.Catalog) error {
+	style, err := catalogAssets.ReadFile("assets/catalog.css")
+	if err != nil {
+		return fmt.Errorf("read page style: %w", err)
+	}
+	script, err := catalogAssets.ReadFile("assets/catalog.js")
+	if err != nil {
+		return fmt.Errorf("read page script: %w", err)
+	}
+	tmpl, err := template.ParseFS(catalogAssets, "assets/catalog.html.tmpl")
+	if err != nil {
+		return fmt.Errorf("parse page template: %w", err)
+	}
+	data, err := json.Marshal(pageDataOf(c))
+	if err != nil {
+		return fmt.Errorf("encode page data: %w", err)
+	}
+	view := pageView{
+		Snapshot:  c.Snapshot,
+		Previous:  c.Previous,
+		Generated: c.Generated.UTC().Format("2006-01-02 15:04 UTC"),
+		Policy: "default-src 'none'; img-src data:; base-uri 'none'; form-action 'none'; " +
+			"style-src " + cspHash(style) + "; script-src " + cspHash(script),
+		Style:  template.CSS(style),
+		Script: template.JS(script),
+		Data:   template.JS(data),
+	}
+	var buf bytes.Buffer
+	if err := tmpl.Execute(&buf, view); err != nil {
+		return fmt.Errorf("render page: %w", err)
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("write page: %w", err)
+	}
+	return nil
+}
+
+func cspHash(content []byte) string {
+	sum := sha256.Sum256(content)
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}
+
+func pageDataOf(c *merge.Catalog) pageData {
+	p := pageData{
+		Snapshot:  c.Snapshot,
+		Previous:  c.Previous,
+		Generated: c.Generated,
+		Totals:    c.Totals,
+		Instances: c.Instances,
+		Groups:    make([]pageGroup, 0, len(c.Groups)),
+		Changes:   c.Changes,
+		Timeline:  c.Timeline,
+	}
+	if p.Instances == nil {
+		p.Instances = []merge.InstanceTotals{}
+	}
+	if p.Timeline == nil {
+		p.Timeline = []merge.TimelineEntry{}
+	}
+	for _, g := range c.Groups {
+		pg := pageGroup{
+			Key: g.Key, Source: g.Source, Instance: g.Instance, Workspace: g.Workspace, Group: g.Group,
+			Title: g.Title, Version: g.Version, OpenAPI: g.OpenAPI, Servers: g.Servers, Tags: g.Tags,
+			Status: g.Status, Valid: g.Valid, Errors: g.Errors, Warnings: g.Warnings, SHA256: g.SHA256,
+			ChangedIn: g.ChangedIn, Error: g.Error, Document: g.Document, Operations: g.Operations,
+			Change: g.Change,
+		}
+		for _, f := range g.Findings {
+			if f.Level == merge.LevelBreaking {
+				pg.Breaking++
+			}
+		}
+		if len(g.Endpoints) > 0 {
+			pg.Ops = make([][]any, len(g.Endpoints))
+			for i, op := range g.Endpoints {
+				deprecated := 0
+				if op.Deprecated {
+					deprecated = 1
+				}
+				pg.Ops[i] = []any{op.Method, op.Path, op.Summary, deprecated, op.OperationID}
+			}
+		}
+		p.Groups = append(p.Groups, pg)
+	}
+	return p
+}

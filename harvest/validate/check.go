@@ -1,0 +1,342 @@
+package validate
+
+import (
+	"errors"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// modelCheck walks kin-openapi's model of the repaired document with the
+// JSON pointer of each element, checks examples and defaults against
+// their schemas, and leaves out of both the model and the tree those
+// that do not match: they illustrate the contract, they are not part of
+// it, and a document that keeps them fails kin-openapi's own validation.
+type modelCheck struct {
+	ps      *problems
+	root    map[string]any
+	v31     bool
+	visited map[*openapi3.Schema]bool
+	dropped int // values left out; the tree must be written again
+}
+
+type direction int
+
+const (
+	directionNone direction = iota
+	directionRequest
+	directionResponse
+)
+
+func (l *loading) validateModel(doc *openapi3.T, root map[string]any) {
+	mc := &modelCheck{ps: l.ps, root: root, v31: doc.IsOpenAPI31OrLater(), visited: map[*openapi3.Schema]bool{}}
+	mc.document(doc)
+	if mc.dropped > 0 {
+		l.result.Repaired = l.marshal(root)
+	}
+	if l.interrupted() {
+		return
+	}
+	// kin-openapi checks what this package does not: server URLs,
+	// security requirements, path templates against parameters, and more.
+	// Patterns are left to the walker, which grades ECMA-only syntax as a
+	// warning; kin-openapi compiles them with Go's regexp and fails.
+	err := doc.Validate(l.ctx, openapi3.EnableMultiError(), openapi3.DisableSchemaPatternValidation())
+	if err == nil {
+		return
+	}
+	var multi openapi3.MultiError
+	if !errors.As(err, &multi) {
+		multi = openapi3.MultiError{err}
+	}
+	for _, e := range multi {
+		l.ps.add(kinProblem(e))
+	}
+}
+
+func (mc *modelCheck) document(doc *openapi3.T) {
+	if doc.Components != nil {
+		for _, name := range sortedNames(doc.Components.Schemas) {
+			mc.schema(doc.Components.Schemas[name], "/components/schemas/"+escapePointer(name))
+		}
+		for _, name := range sortedNames(doc.Components.Parameters) {
+			mc.parameter(doc.Components.Parameters[name], "/components/parameters/"+escapePointer(name))
+		}
+		for _, name := range sortedNames(doc.Components.Headers) {
+			if h := doc.Components.Headers[name]; h != nil && h.Ref == "" && h.Value != nil {
+				mc.parameterValue(&h.Value.Parameter, "/components/headers/"+escapePointer(name), directionResponse)
+			}
+		}
+		for _, name := range sortedNames(doc.Components.RequestBodies) {
+			mc.requestBody(doc.Components.RequestBodies[name], "/components/requestBodies/"+escapePointer(name))
+		}
+		for _, name := range sortedNames(doc.Components.Responses) {
+			mc.response(doc.Components.Responses[name], "/components/responses/"+escapePointer(name))
+		}
+	}
+	if doc.Paths != nil {
+		paths := doc.Paths.Map()
+		for _, template := range sortedNames(paths) {
+			item := paths[template]
+			if item == nil || item.Ref != "" {
+				continue
+			}
+			pointer := "/paths/" + escapePointer(template)
+			for i, p := range item.Parameters {
+				mc.parameter(p, pointer+"/parameters/"+strconv.Itoa(i))
+			}
+			for _, method := range httpMethods {
+				op := item.GetOperation(strings.ToUpper(method))
+				if op == nil {
+					continue
+				}
+				opPointer := pointer + "/" + method
+				for i, p := range op.Parameters {
+					mc.parameter(p, opPointer+"/parameters/"+strconv.Itoa(i))
+				}
+				mc.requestBody(op.RequestBody, opPointer+"/requestBody")
+				if op.Responses != nil {
+					responses := op.Responses.Map()
+					for _, code := range sortedNames(responses) {
+						mc.response(responses[code], opPointer+"/responses/"+escapePointer(code))
+					}
+				}
+			}
+		}
+	}
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for name := range m {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (mc *modelCheck) parameter(ref *openapi3.ParameterRef, pointer string) {
+	if ref == nil || ref.Ref != "" || ref.Value == nil {
+		return
+	}
+	mc.parameterValue(ref.Value, pointer, directionRequest)
+}
+
+func (mc *modelCheck) parameterValue(p *openapi3.Parameter, pointer string, dir direction) {
+	if p.Schema != nil {
+		mc.schema(p.Schema, pointer+"/schema")
+		if p.Schema.Value != nil {
+			if p.Example != nil && mc.mismatch(p.Example, p.Schema.Value, dir, pointer+"/example") {
+				p.Example = nil
+			}
+			for _, name := range sortedNames(p.Examples) {
+				ex := p.Examples[name]
+				if ex == nil || ex.Value == nil || ex.Value.Value == nil {
+					continue
+				}
+				if mc.mismatch(ex.Value.Value, p.Schema.Value, dir, pointer+"/examples/"+escapePointer(name)) {
+					delete(p.Examples, name)
+				}
+			}
+		}
+	}
+	mc.content(p.Content, pointer+"/content", dir)
+}
+
+func (mc *modelCheck) requestBody(ref *openapi3.RequestBodyRef, pointer string) {
+	if ref == nil || ref.Ref != "" || ref.Value == nil {
+		return
+	}
+	mc.content(ref.Value.Content, pointer+"/content", directionRequest)
+}
+
+func (mc *modelCheck) response(ref *openapi3.ResponseRef, pointer string) {
+	if ref == nil || ref.Ref != "" || ref.Value == nil {
+		return
+	}
+	for _, name := range sortedNames(ref.Value.Headers) {
+		if h := ref.Value.Headers[name]; h != nil && h.Ref == "" && h.Value != nil {
+			mc.parameterValue(&h.Value.Parameter, pointer+"/headers/"+escapePointer(name), directionResponse)
+		}
+	}
+	mc.content(ref.Value.Content, pointer+"/content", directionResponse)
+}
+
+func (mc *modelCheck) content(content openapi3.Content, pointer string, dir direction) {
+	for _, mediaType := range sortedNames(content) {
+		media := content[mediaType]
+		if media == nil {
+			continue
+		}
+		p := pointer + "/" + escapePointer(mediaType)
+		if media.Schema == nil {
+			continue
+		}
+		mc.schema(media.Schema, p+"/schema")
+		if media.Schema.Value == nil {
+			continue
+		}
+		if media.Example != nil && mc.mismatch(media.Example, media.Schema.Value, dir, p+"/example") {
+			media.Example = nil
+		}
+		for _, name := range sortedNames(media.Examples) {
+			ex := media.Examples[name]
+			if ex == nil || ex.Value == nil || ex.Value.Value == nil {
+				continue
+			}
+			if mc.mismatch(ex.Value.Value, media.Schema.Value, dir, p+"/examples/"+escapePointer(name)) {
+				delete(media.Examples, name)
+			}
+		}
+	}
+}
+
+// schema checks a schema written at pointer and the schemas inside it. A
+// referenced schema is checked where it is written, once; that is also
+// what keeps a recursive schema from recursing here.
+func (mc *modelCheck) schema(ref *openapi3.SchemaRef, pointer string) {
+	if ref == nil || ref.Ref != "" || ref.Value == nil {
+		return
+	}
+	s := ref.Value
+	if mc.visited[s] {
+		return
+	}
+	mc.visited[s] = true
+	if s.Default != nil && mc.mismatch(s.Default, s, directionNone, pointer+"/default") {
+		s.Default = nil
+	}
+	if s.Example != nil && mc.mismatch(s.Example, s, directionNone, pointer+"/example") {
+		s.Example = nil
+	}
+	for _, name := range sortedNames(s.Properties) {
+		mc.schema(s.Properties[name], pointer+"/properties/"+escapePointer(name))
+	}
+	mc.schema(s.Items, pointer+"/items")
+	mc.schema(s.Not, pointer+"/not")
+	if s.AdditionalProperties.Schema != nil {
+		mc.schema(s.AdditionalProperties.Schema, pointer+"/additionalProperties")
+	}
+	for keyword, list := range map[string]openapi3.SchemaRefs{"allOf": s.AllOf, "anyOf": s.AnyOf, "oneOf": s.OneOf} {
+		for i, sub := range list {
+			mc.schema(sub, pointer+"/"+keyword+"/"+strconv.Itoa(i))
+		}
+	}
+}
+
+// mismatch reports whether value fails schema; if it does, the value is
+// left out of the tree at pointer and a warning recorded. The caller
+// removes it from the model.
+func (mc *modelCheck) mismatch(value any, schema *openapi3.Schema, dir direction, pointer string) bool {
+	opts := []openapi3.SchemaValidationOption{}
+	switch dir {
+	case directionRequest:
+		opts = append(opts, openapi3.VisitAsRequest())
+	case directionResponse:
+		opts = append(opts, openapi3.VisitAsResponse())
+	}
+	if mc.v31 {
+		opts = append(opts, openapi3.EnableJSONSchema2020())
+	}
+	err := schema.VisitJSON(value, opts...)
+	if err == nil {
+		return false
+	}
+	rule, what := RuleExampleMismatch, "example"
+	if strings.HasSuffix(pointer, "/default") {
+		rule, what = RuleDefaultInvalid, "default"
+	}
+	mc.ps.addf(rule, pointer, "the %s does not match its schema (%s); left out of the repaired document", what, shortError(err))
+	deleteAt(mc.root, pointer)
+	mc.dropped++
+	return true
+}
+
+// shortError keeps the first line of a schema error, which says what
+// failed; the rest repeats the schema and the value.
+func shortError(err error) string {
+	msg := err.Error()
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	return msg
+}
+
+// deleteAt removes the value at a JSON pointer from the tree, if there.
+func deleteAt(root map[string]any, pointer string) {
+	tokens := strings.Split(strings.TrimPrefix(pointer, "/"), "/")
+	var node any = root
+	for i, token := range tokens {
+		token = unescapePointer(token)
+		m, ok := node.(map[string]any)
+		if !ok {
+			return
+		}
+		if i == len(tokens)-1 {
+			delete(m, token)
+			return
+		}
+		node = m[token]
+	}
+}
+
+// kinProblem turns one of kin-openapi's validation errors into a problem,
+// locating it from the context wrappers kin-openapi puts around it.
+func kinProblem(err error) Problem {
+	pointer := ""
+	rule := RuleStructure
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		switch t := e.(type) {
+		case *openapi3.SectionValidationError:
+			if key := sectionKey(t.Section); key != "" {
+				pointer = "/" + key
+			}
+		case *openapi3.ComponentValidationError:
+			pointer += "/" + componentKey(t.Section) + "/" + escapePointer(t.Name)
+		case *openapi3.PathValidationError:
+			pointer += "/" + escapePointer(t.Path)
+		case *openapi3.OperationValidationError:
+			pointer += "/" + strings.ToLower(t.Method)
+		case *openapi3.SchemaValueError:
+			if t.ValueKind == "default" {
+				rule = RuleDefaultInvalid
+			} else {
+				rule = RuleExampleMismatch
+			}
+		case *openapi3.DuplicateOperationIDError:
+			rule = RuleDuplicateOperationID
+		case *openapi3.PathParametersError:
+			rule = RulePathParamUndeclared
+		case *openapi3.PathParameterRequiredError:
+			rule = RulePathParamNotRequired
+		}
+	}
+	return Problem{Rule: rule, Pointer: pointer, Message: shortError(err)}
+}
+
+func sectionKey(section string) string {
+	switch section {
+	case "external docs":
+		return "externalDocs"
+	case "components", "info", "paths", "security", "servers", "tags", "webhooks", "jsonSchemaDialect":
+		return section
+	}
+	return ""
+}
+
+func componentKey(section string) string {
+	switch section {
+	case "request body":
+		return "requestBodies"
+	case "security scheme":
+		return "securitySchemes"
+	case "path item":
+		return "pathItems"
+	}
+	return section + "s"
+}

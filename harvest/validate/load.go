@@ -1,0 +1,301 @@
+package validate
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi2"
+	"github.com/getkin/kin-openapi/openapi2conv"
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Options change how Load treats a document.
+type Options struct {
+	// ExternalRefs lets the loader follow a $ref to another file or URL.
+	// Off, such a reference is reported and nothing is read: a nightly
+	// job must not fetch whatever a document points at.
+	ExternalRefs bool
+}
+
+// Result is what Load found out about one document.
+type Result struct {
+	OpenAPI    string // the version as declared: "3.0.0", "3.1.0", "2.0"; "" if unknown
+	Title      string
+	APIVersion string // info.version
+	Operations int
+	Valid      bool // no problem of level error
+	// Problems are sorted errors first, then by pointer, rule and message,
+	// and capped (see RuleTooManyProblems).
+	Problems []Problem
+	// Repaired is the document after the repairs (and the conversion of
+	// Swagger 2.0 to OpenAPI 3.0), as JSON with sorted keys; it is what
+	// merge and diff read. nil when the document could not be parsed.
+	Repaired []byte
+	// Doc is kin-openapi's model of Repaired, internal references
+	// resolved; nil when it could not be built (broken or external
+	// references, a structure kin-openapi cannot read).
+	Doc *openapi3.T
+}
+
+// Summary is the part of a Result worth keeping next to a stored blob,
+// so an unchanged document need not be validated again.
+type Summary struct {
+	OpenAPI    string    `json:"openapi"`
+	Title      string    `json:"title"`
+	APIVersion string    `json:"api_version"`
+	Operations int       `json:"operations"`
+	Valid      bool      `json:"valid"`
+	Problems   []Problem `json:"problems"`
+}
+
+// Summary returns the JSON-serialisable part of the result.
+func (r *Result) Summary() Summary {
+	problems := r.Problems
+	if problems == nil {
+		problems = []Problem{}
+	}
+	return Summary{OpenAPI: r.OpenAPI, Title: r.Title, APIVersion: r.APIVersion, Operations: r.Operations, Valid: r.Valid, Problems: problems}
+}
+
+// Errors counts the problems of level error.
+func (r *Result) Errors() int { return r.count(LevelError) }
+
+// Warnings counts the problems of level warning.
+func (r *Result) Warnings() int { return r.count(LevelWarning) }
+
+func (r *Result) count(level Level) int {
+	n := 0
+	for _, p := range r.Problems {
+		if p.Level == level {
+			n++
+		}
+	}
+	return n
+}
+
+// Load reads, repairs and validates one OpenAPI 3.0/3.1 or Swagger 2.0
+// document given as JSON or YAML bytes. It never panics and never returns
+// nil: whatever goes wrong is a Problem of the result.
+func Load(ctx context.Context, data []byte, opts Options) (result *Result) {
+	result = &Result{}
+	ps := newProblems()
+	defer func() {
+		if recovered := recover(); recovered != nil {
+			ps.addf(RuleInternal, "", "validation stopped on an internal fault: %v (%s)", recovered, firstFrames(debug.Stack()))
+			result.Doc = nil
+		}
+		result.Valid = !ps.hasErrors()
+		result.Problems = ps.sorted()
+	}()
+	l := &loading{ctx: ctx, opts: opts, ps: ps, result: result}
+	l.run(data)
+	return result
+}
+
+
+func firstFrames(stack []byte) string {
+	lines := strings.Split(string(stack), "\n")
+	if len(lines) > 12 {
+		lines = lines[:12]
+	}
+	return strings.Join(lines, " | ")
+}
+
+// loading carries one Load through its stages.
+type loading struct {
+	ctx    context.Context
+	opts   Options
+	ps     *problems
+	result *Result
+}
+
+func (l *loading) interrupted() bool {
+	if err := l.ctx.Err(); err != nil {
+		l.ps.addf(RuleInterrupted, "", "validation interrupted: %v", err)
+		return true
+	}
+	return false
+}
+
+
+func (l *loading) run(data []byte) {
+	tree, err := parseDocument(data, l.ps.add)
+	if err != nil {
+		var pe *parseError
+		if errors.As(err, &pe) {
+			l.ps.add(Problem{Rule: pe.rule, Pointer: pe.pointer, Message: pe.msg})
+			return
+		}
+		l.ps.addf(RuleInvalidYAML, "", "%v", err)
+		return
+	}
+	root, ok := tree.(map[string]any)
+	if !ok {
+		l.ps.addf(RuleNotOpenAPI, "", "the document is %s, not an OpenAPI object", kindOf(tree))
+		return
+	}
+	version, isSwagger := l.declaredVersion(root)
+	l.result.OpenAPI = version
+	if info, ok := root["info"].(map[string]any); ok {
+		l.result.Title, _ = info["title"].(string)
+		l.result.APIVersion = scalarText(info["version"])
+	}
+	if version == "" {
+		return
+	}
+	if l.interrupted() {
+		return
+	}
+
+	var w *walker
+	if isSwagger {
+		w = newWalker(root, l.ps, l.opts)
+		w.swagger2 = true
+		w.document2()
+		if w.unresolvedRefs > 0 || (w.externalRefs > 0 && !l.opts.ExternalRefs) {
+			// The converter resolves references itself and would only
+			// fail on those already reported.
+			l.result.Repaired = l.marshal(root)
+			return
+		}
+		converted, ok := l.convert(root)
+		if !ok {
+			l.result.Repaired = l.marshal(root)
+			return
+		}
+		root = converted
+		w = newWalker(root, l.ps, l.opts)
+		w.checkRefs = false
+		w.document3()
+	} else {
+		w = newWalker(root, l.ps, l.opts)
+		w.v31 = !strings.HasPrefix(version, "3.0")
+		w.document3()
+	}
+	w.reportFormats()
+	l.result.Operations = w.operations
+	l.result.Repaired = l.marshal(root)
+	if l.result.Repaired == nil || l.interrupted() {
+		return
+	}
+	if w.unresolvedRefs > 0 || (w.externalRefs > 0 && !l.opts.ExternalRefs) {
+		return // kin-openapi would stop at the first of the references already reported
+	}
+	doc := l.loadModel(w.externalRefs > 0)
+	if doc == nil || l.interrupted() {
+		return
+	}
+	l.result.Doc = doc
+	l.validateModel(doc, root)
+}
+
+// declaredVersion reads "openapi" or "swagger" and reports a document
+// that declares neither, or a version this package does not read.
+func (l *loading) declaredVersion(root map[string]any) (version string, isSwagger bool) {
+	if v, present := root["openapi"]; present {
+		version = scalarText(v)
+		if _, isString := v.(string); !isString && version != "" {
+			l.ps.addf(RuleWrongType, "/openapi", "openapi must be a string such as \"3.0.3\", not %s", describe(v))
+		}
+		switch {
+		case strings.HasPrefix(version, "3.0"), strings.HasPrefix(version, "3.1"), strings.HasPrefix(version, "3.2"):
+			return version, false
+		}
+		l.ps.addf(RuleUnsupportedVersion, "/openapi", "openapi %q is not a version this tool reads (3.0, 3.1)", version)
+		l.result.OpenAPI = version
+		return "", false
+	}
+	if v, present := root["swagger"]; present {
+		version = scalarText(v)
+		if version == "2.0" || version == "2" {
+			return "2.0", true
+		}
+		l.ps.addf(RuleUnsupportedVersion, "/swagger", "swagger %q is not a version this tool reads (2.0)", version)
+		return "", false
+	}
+	l.ps.addf(RuleNotOpenAPI, "", "the document declares neither openapi nor swagger, so it is not an OpenAPI document")
+	return "", false
+}
+
+func scalarText(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case json.Number:
+		return string(t)
+	case bool:
+		return fmt.Sprint(t)
+	}
+	return ""
+}
+
+// marshal writes the tree as JSON. encoding/json sorts object keys, so
+// equal trees give equal bytes.
+func (l *loading) marshal(root map[string]any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(root); err != nil {
+		l.ps.addf(RuleInternal, "", "could not write the repaired document: %v", err)
+		return nil
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// convert turns a repaired Swagger 2.0 tree into an OpenAPI 3.0 tree with
+// kin-openapi's converter.
+func (l *loading) convert(root map[string]any) (map[string]any, bool) {
+	data := l.marshal(root)
+	if data == nil {
+		return nil, false
+	}
+	var doc2 openapi2.T
+	if err := json.Unmarshal(data, &doc2); err != nil {
+		l.ps.addf(RuleSwaggerConversion, "", "the Swagger 2.0 document could not be read: %v", err)
+		return nil, false
+	}
+	loader := openapi3.NewLoader()
+	loader.Context = l.ctx
+	loader.IsExternalRefsAllowed = l.opts.ExternalRefs
+	doc3, err := openapi2conv.ToV3WithLoader(&doc2, loader, nil)
+	if err != nil {
+		l.ps.addf(RuleSwaggerConversion, "", "the Swagger 2.0 document could not be converted to OpenAPI 3.0: %v", err)
+		return nil, false
+	}
+	converted, err := json.Marshal(doc3)
+	if err != nil {
+		l.ps.addf(RuleSwaggerConversion, "", "the converted document could not be written: %v", err)
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(converted))
+	dec.UseNumber()
+	var tree map[string]any
+	if err := dec.Decode(&tree); err != nil {
+		l.ps.addf(RuleSwaggerConversion, "", "the converted document could not be read back: %v", err)
+		return nil, false
+	}
+	return tree, true
+}
+
+// loadModel builds kin-openapi's model of the repaired document.
+func (l *loading) loadModel(hasExternal bool) *openapi3.T {
+	loader := openapi3.NewLoader()
+	loader.Context = l.ctx
+	loader.IsExternalRefsAllowed = l.opts.ExternalRefs
+	doc, err := loader.LoadFromData(l.result.Repaired)
+	if err != nil {
+		rule := RuleStructure
+		var disallowed *openapi3.DisallowedExternalRefError
+		if hasExternal || errors.As(err, &disallowed) {
+			rule = RuleExternalRefFailed
+		}
+		l.ps.addf(rule, "", "the document could not be loaded: %v", err)
+		return nil
+	}
+	return doc
+}

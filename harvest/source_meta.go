@@ -1,0 +1,168 @@
+package harvest
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// The Metadata API (type xano-meta, DESIGN §3 route B), with one token
+// sent as Bearer to the master and to every instance's meta_api:
+//
+//	GET {master}/api:meta/instance                         (or one instance given directly)
+//	GET {meta_api}/workspace                               array, {items:[…]} or {workspaces:[…]}
+//	GET {meta_api}/workspace/{wid}/apigroup?page=N&per_page=M   paged until nextPage is null
+//	GET {meta_api}/workspace/{wid}/apigroup/{gid}/openapi  the document; on 404 the group's documentation.link
+//
+// An instance given directly (Source.Instance) has no name of its own in
+// the API, so its key segment is "-" and its display name is its host.
+// The documentation.link gets the token only when it is on the meta_api's
+// own host; elsewhere its swagger token travels in the link itself.
+
+type metaInstance struct {
+	ID           flexID `json:"id"`
+	Name         string `json:"name"`
+	Display      string `json:"display"`
+	XanoDomain   string `json:"xano_domain"`
+	CustomDomain string `json:"custom_domain"`
+	MetaAPI      string `json:"meta_api"`
+}
+
+type metaWorkspace struct {
+	ID   flexID `json:"id"`
+	Name string `json:"name"`
+}
+
+type metaGroup struct {
+	ID            flexID `json:"id"`
+	Name          string `json:"name"`
+	Documentation struct {
+		Link string `json:"link"`
+	} `json:"documentation"`
+}
+
+// singleInstanceSegment is the instance segment of keys of a source that
+// names one instance directly.
+const singleInstanceSegment = "-"
+
+func (s *sourceRun) crawlMeta(ctx context.Context, f *filter) error {
+	if s.src.Instance != "" {
+		api := apiBase(s.src.Instance, "api:meta")
+		inst := metaInstance{MetaAPI: api, Display: hostOf(api)}
+		lv := level{names: []string{inst.Display}, slug: singleInstanceSegment}
+		if !f.allows(lv) {
+			return nil
+		}
+		return s.metaInstance(ctx, f, inst, lv)
+	}
+	master := apiBase(s.src.Master, "api:meta")
+	insts, err := listAll(ctx, s, fmt.Sprintf("instances of source %q", s.src.Name), master+"/instance",
+		bearer(s.src.Token), false, func(i metaInstance) flexID { return i.ID })
+	if err != nil {
+		return s.failScope(ctx, s.src.Name, err)
+	}
+	slugs := uniqueSlugs(insts, func(i metaInstance) (string, flexID) { return i.Name, i.ID })
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.opts.Concurrency)
+	for i, inst := range insts {
+		lv := level{names: []string{inst.Name, inst.Display}, slug: slugs[i]}
+		if !f.allows(lv) {
+			continue
+		}
+		g.Go(func() error { return s.metaInstance(gctx, f, inst, lv) })
+	}
+	return g.Wait()
+}
+
+// metaAPI is where an instance's Metadata API lives: the URL the listing
+// gives, else built from its custom or Xano domain.
+func (i metaInstance) metaAPI() string {
+	switch {
+	case i.MetaAPI != "":
+		return strings.TrimRight(i.MetaAPI, "/")
+	case i.CustomDomain != "":
+		return "https://" + i.CustomDomain + "/api:meta"
+	case i.XanoDomain != "":
+		return "https://" + i.XanoDomain + "/api:meta"
+	}
+	return ""
+}
+
+func (s *sourceRun) metaInstance(ctx context.Context, f *filter, inst metaInstance, lv level) error {
+	prefix := Key(s.src.Name, lv.slug)
+	name := displayName(inst.Display, inst.Name)
+	api := inst.metaAPI()
+	if api == "" {
+		return s.failScope(ctx, prefix, fmt.Errorf("instance %q: the listing gives no meta_api URL", name))
+	}
+	auth := bearer(s.src.Token)
+	wss, err := listAll(ctx, s, fmt.Sprintf("workspaces of instance %q", name), api+"/workspace", auth, false,
+		func(w metaWorkspace) flexID { return w.ID })
+	if err != nil {
+		return s.failScope(ctx, prefix, err)
+	}
+	wsSlugs := uniqueSlugs(wss, func(w metaWorkspace) (string, flexID) { return w.Name, w.ID })
+
+	// Documents of all workspaces share one bounded group, so a workspace
+	// with many groups cannot hold more than its share of this instance's
+	// host, and listings go on while documents are fetched.
+	docs, dctx := errgroup.WithContext(ctx)
+	docs.SetLimit(2 * s.opts.PerHost)
+	lists, lctx := errgroup.WithContext(dctx)
+	lists.SetLimit(s.opts.PerHost)
+	for i, ws := range wss {
+		wl := level{names: []string{ws.Name}, slug: wsSlugs[i]}
+		if !f.allows(lv, wl) {
+			continue
+		}
+		lists.Go(func() error {
+			wsPrefix := Key(prefix, wl.slug)
+			wsAPI := joinURL(api, "workspace", string(ws.ID))
+			groups, err := listAll(lctx, s, fmt.Sprintf("API groups of workspace %q in instance %q", ws.Name, name),
+				wsAPI+"/apigroup", auth, true, func(g metaGroup) flexID { return g.ID })
+			if err != nil {
+				return s.failScope(lctx, wsPrefix, err)
+			}
+			gSlugs := uniqueSlugs(groups, func(g metaGroup) (string, flexID) { return g.Name, g.ID })
+			var jobs []groupJob
+			for j, grp := range groups {
+				gl := level{names: []string{grp.Name}, slug: gSlugs[j]}
+				if !f.allows(lv, wl, gl) {
+					continue
+				}
+				job := groupJob{key: Key(wsPrefix, gl.slug), instance: name, workspace: ws.Name, name: grp.Name,
+					url: joinURL(wsAPI, "apigroup", string(grp.ID), "openapi"), header: auth,
+					fallback: grp.Documentation.Link}
+				if sameHost(job.fallback, api) {
+					job.fallbackHeader = auth
+				}
+				jobs = append(jobs, job)
+			}
+			s.foundGroups(jobs)
+			for _, j := range jobs {
+				if lctx.Err() != nil {
+					return lctx.Err()
+				}
+				docs.Go(func() error { return s.fetchGroup(dctx, j) })
+			}
+			return nil
+		})
+	}
+	err = lists.Wait()
+	if derr := docs.Wait(); err == nil {
+		err = derr
+	}
+	return err
+}
+
+func hostOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return raw
+}
+
+

@@ -1,0 +1,167 @@
+package harvest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// The Developer API (type xano, DESIGN §3 route A):
+//
+//	GET {master}/api:developer/instance            Bearer developer key
+//	GET {tokenUrl}                                 token in the URL
+//	GET {origin}/api:developer/workspace           Bearer authToken, groups embedded
+//	GET {swaggerspec}?type=json                    the group's document
+//
+// The authToken goes only to the instance's origin host; a swaggerspec on
+// another host gets no credential (its own swagger token, if any, is in
+// its URL).
+
+type devInstance struct {
+	ID       flexID `json:"id"`
+	Name     string `json:"name"`
+	Display  string `json:"display"`
+	TokenURL string `json:"tokenUrl"`
+}
+
+type devToken struct {
+	AuthToken string `json:"authToken"`
+	Origin    string `json:"origin"`
+}
+
+type devWorkspace struct {
+	ID        flexID     `json:"id"`
+	Name      string     `json:"name"`
+	APIGroups []devGroup `json:"apigroups"`
+}
+
+type devGroup struct {
+	ID          flexID `json:"id"`
+	Name        string `json:"name"`
+	Swaggerspec string `json:"swaggerspec"`
+}
+
+func (s *sourceRun) crawlDeveloper(ctx context.Context, f *filter) error {
+	master := apiBase(s.src.Master, "api:developer")
+	insts, err := listAll(ctx, s, fmt.Sprintf("instances of source %q", s.src.Name), master+"/instance",
+		bearer(s.src.APIKey), false, func(i devInstance) flexID { return i.ID })
+	if err != nil {
+		return s.failScope(ctx, s.src.Name, err)
+	}
+	slugs := uniqueSlugs(insts, func(i devInstance) (string, flexID) { return i.Name, i.ID })
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.opts.Concurrency)
+	for i, inst := range insts {
+		lv := level{names: []string{inst.Name, inst.Display}, slug: slugs[i]}
+		if !f.allows(lv) {
+			continue
+		}
+		g.Go(func() error { return s.developerInstance(gctx, f, inst, lv) })
+	}
+	return g.Wait()
+}
+
+func (s *sourceRun) developerInstance(ctx context.Context, f *filter, inst devInstance, lv level) error {
+	prefix := Key(s.src.Name, lv.slug)
+	name := displayName(inst.Display, inst.Name)
+	var tok devToken
+	if err := s.getJSON(ctx, fmt.Sprintf("token of instance %q", name), inst.TokenURL, nil, &tok); err != nil {
+		return s.failScope(ctx, prefix, err)
+	}
+	if tok.AuthToken == "" || tok.Origin == "" {
+		return s.failScope(ctx, prefix, fmt.Errorf("token of instance %q: answer without authToken or origin", name))
+	}
+	wsURL := apiBase(tok.Origin, "api:developer") + "/workspace"
+	wss, err := listAll(ctx, s, fmt.Sprintf("workspaces of instance %q", name), wsURL, bearer(tok.AuthToken), false,
+		func(w devWorkspace) flexID { return w.ID })
+	if err != nil {
+		return s.failScope(ctx, prefix, err)
+	}
+	wsSlugs := uniqueSlugs(wss, func(w devWorkspace) (string, flexID) { return w.Name, w.ID })
+	var jobs []groupJob
+	for i, ws := range wss {
+		wl := level{names: []string{ws.Name}, slug: wsSlugs[i]}
+		if !f.allows(lv, wl) {
+			continue
+		}
+		gSlugs := uniqueSlugs(ws.APIGroups, func(g devGroup) (string, flexID) { return g.Name, g.ID })
+		for j, grp := range ws.APIGroups {
+			gl := level{names: []string{grp.Name}, slug: gSlugs[j]}
+			if !f.allows(lv, wl, gl) {
+				continue
+			}
+			u := swaggerJSON(grp.Swaggerspec)
+			var h http.Header
+			if sameHost(u, tok.Origin) {
+				h = bearer(tok.AuthToken)
+			}
+			jobs = append(jobs, groupJob{key: Key(s.src.Name, lv.slug, wl.slug, gl.slug),
+				instance: name, workspace: ws.Name, name: grp.Name, url: u, header: h})
+		}
+	}
+	return s.fetchAll(ctx, jobs, 2*s.opts.PerHost)
+}
+
+// fetchAll fetches a listing's groups, at most limit at once.
+func (s *sourceRun) fetchAll(ctx context.Context, jobs []groupJob, limit int) error {
+	s.foundGroups(jobs)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(limit)
+	for _, j := range jobs {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error { return s.fetchGroup(gctx, j) })
+	}
+	return g.Wait()
+}
+
+// apiBase is the base URL of one of Xano's APIs on a host, whether the
+// configured URL names the API already or only the host.
+func apiBase(base, api string) string {
+	base = strings.TrimRight(base, "/")
+	if strings.HasSuffix(base, "/"+api) {
+		return base
+	}
+	return base + "/" + api
+}
+
+// swaggerJSON asks for JSON when the URL does not say: Xano's group
+// swaggerspec URLs come without ?type=json.
+func swaggerJSON(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Query().Has("type") {
+		return raw
+	}
+	if u.RawQuery == "" {
+		u.RawQuery = "type=json"
+	} else {
+		u.RawQuery += "&type=json"
+	}
+	return u.String()
+}
+
+func displayName(display, name string) string {
+	if display != "" {
+		return display
+	}
+	return name
+}
+
+// uniqueSlugs slugs sibling names with their ids (see UniqueSlugs).
+func uniqueSlugs[T any](items []T, named func(T) (string, flexID)) []string {
+	ns := make([]Named, len(items))
+	for i, it := range items {
+		n, id := named(it)
+		ns[i] = Named{Name: n, ID: string(id)}
+	}
+	return UniqueSlugs(ns)
+}
+
+// errNoDocumentURL is a group whose listing gave no document URL.
+var errNoDocumentURL = errors.New("the listing gives no document URL for this group")

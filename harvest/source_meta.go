@@ -164,5 +164,3 @@ func hostOf(raw string) string {
 	}
 	return raw
 }
-
-

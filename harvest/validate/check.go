@@ -1,10 +1,14 @@
 package validate
 
 import (
+	"context"
 	"errors"
+	"hash/fnv"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -39,21 +43,97 @@ func (l *loading) validateModel(doc *openapi3.T, root map[string]any) {
 	if l.interrupted() {
 		return
 	}
-	// kin-openapi checks what this package does not: server URLs,
-	// security requirements, path templates against parameters, and more.
-	// Patterns are left to the walker, which grades ECMA-only syntax as a
-	// warning; kin-openapi compiles them with Go's regexp and fails.
-	err := doc.Validate(l.ctx, openapi3.EnableMultiError(), openapi3.DisableSchemaPatternValidation())
+	for _, err := range kinValidate(l.ctx, doc) {
+		var duplicate *openapi3.DuplicateOperationIDError
+		if errors.As(err, &duplicate) {
+			continue // the walker reports every duplicate across the whole document
+		}
+		l.ps.add(kinProblem(err))
+	}
+}
+
+// kinValidate runs kin-openapi's validation, which checks what this
+// package does not: server URLs, security requirements, path templates
+// against parameters, and more. Patterns are left to the walker, which
+// grades ECMA-only syntax as a warning; kin-openapi compiles them with
+// Go's regexp and fails.
+//
+// kin-openapi validates a referenced schema again from every place that
+// refers to it, which on a large document takes most of the time of
+// Load. The paths are therefore validated in parallel chunks, each a
+// shallow copy of the document with a share of the paths; paths that
+// could conflict ("/a/{x}", "/a/{y}") land in the same chunk, so
+// kin-openapi still sees every conflict. Validation only reads the model.
+func kinValidate(ctx context.Context, doc *openapi3.T) []error {
+	opts := []openapi3.ValidationOption{openapi3.EnableMultiError(), openapi3.DisableSchemaPatternValidation()}
+	chunks := min(runtime.GOMAXPROCS(0), maxValidationChunks)
+	if doc.Paths == nil || doc.Paths.Len() < minPathsPerChunk*2 {
+		chunks = 1
+	}
+	if chunks == 1 {
+		return multiErrors(doc.Validate(ctx, opts...))
+	}
+	parts := make([]*openapi3.Paths, chunks)
+	for i := range parts {
+		parts[i] = openapi3.NewPaths()
+		parts[i].Extensions = doc.Paths.Extensions
+	}
+	for template, item := range doc.Paths.Map() {
+		parts[chunkOf(template, chunks)].Set(template, item)
+	}
+	results := make([][]error, chunks)
+	var wg sync.WaitGroup
+	for i := range parts {
+		part := *doc
+		part.Paths = parts[i]
+		if i > 0 && doc.Components != nil {
+			// Only the first chunk validates the components; the others
+			// need the security schemes their operations name.
+			part.Components = &openapi3.Components{SecuritySchemes: doc.Components.SecuritySchemes}
+		}
+		wg.Go(func() { results[i] = multiErrors(part.Validate(ctx, opts...)) })
+	}
+	wg.Wait()
+	var all []error
+	for _, r := range results {
+		all = append(all, r...)
+	}
+	return all
+}
+
+const (
+	maxValidationChunks = 4
+	minPathsPerChunk    = 25
+)
+
+// chunkOf places a path by its template with the variable names left
+// out, which is how kin-openapi decides that two paths conflict.
+func chunkOf(template string, chunks int) int {
+	h := fnv.New32a()
+	inVariable := false
+	for _, r := range template {
+		switch {
+		case r == '{':
+			inVariable = true
+			h.Write([]byte("{}"))
+		case r == '}':
+			inVariable = false
+		case !inVariable:
+			h.Write([]byte(string(r)))
+		}
+	}
+	return int(h.Sum32() % uint32(chunks))
+}
+
+func multiErrors(err error) []error {
 	if err == nil {
-		return
+		return nil
 	}
 	var multi openapi3.MultiError
-	if !errors.As(err, &multi) {
-		multi = openapi3.MultiError{err}
+	if errors.As(err, &multi) {
+		return multi
 	}
-	for _, e := range multi {
-		l.ps.add(kinProblem(e))
-	}
+	return []error{err}
 }
 
 func (mc *modelCheck) document(doc *openapi3.T) {

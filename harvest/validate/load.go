@@ -97,7 +97,6 @@ func Load(ctx context.Context, data []byte, opts Options) (result *Result) {
 	return result
 }
 
-
 func firstFrames(stack []byte) string {
 	lines := strings.Split(string(stack), "\n")
 	if len(lines) > 12 {
@@ -121,7 +120,6 @@ func (l *loading) interrupted() bool {
 	}
 	return false
 }
-
 
 func (l *loading) run(data []byte) {
 	tree, err := parseDocument(data, l.ps.add)
@@ -287,7 +285,13 @@ func (l *loading) loadModel(hasExternal bool) *openapi3.T {
 	loader := openapi3.NewLoader()
 	loader.Context = l.ctx
 	loader.IsExternalRefsAllowed = l.opts.ExternalRefs
-	doc, err := loader.LoadFromData(l.result.Repaired)
+	// Repaired is JSON; decoding it as JSON directly is several times
+	// faster than LoadFromData, which reads everything as YAML.
+	doc := &openapi3.T{}
+	err := json.Unmarshal(l.result.Repaired, doc)
+	if err == nil {
+		err = loader.ResolveRefsIn(doc, nil)
+	}
 	if err != nil {
 		rule := RuleStructure
 		var disallowed *openapi3.DisallowedExternalRefError

@@ -36,6 +36,8 @@ type walker struct {
 	// was seen, so a vendor-specific format used a thousand times is one
 	// warning, not a thousand.
 	formats map[string]*formatUse
+	// operationIDs maps each operationId to where it was first seen.
+	operationIDs map[string]string
 }
 
 type formatUse struct {
@@ -46,7 +48,7 @@ type formatUse struct {
 var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 func newWalker(root map[string]any, ps *problems, opts Options) *walker {
-	return &walker{root: root, ps: ps, opts: opts, checkRefs: true, refs: map[string]bool{}, formats: map[string]*formatUse{}}
+	return &walker{root: root, ps: ps, opts: opts, checkRefs: true, refs: map[string]bool{}, formats: map[string]*formatUse{}, operationIDs: map[string]string{}}
 }
 
 // object returns v as an object, reporting wrong-type when it is
@@ -215,6 +217,13 @@ func (w *walker) pathItem(item map[string]any, pointer string, countOperations b
 }
 
 func (w *walker) operation(op map[string]any, pointer string) {
+	if id, ok := op["operationId"].(string); ok && id != "" {
+		if first, seen := w.operationIDs[id]; seen {
+			w.ps.addf(RuleDuplicateOperationID, pointer+"/operationId", "operationId %q is also used by %s", id, first)
+		} else {
+			w.operationIDs[id] = pointer
+		}
+	}
 	if params, ok := w.list(op["parameters"], pointer+"/parameters", "parameters"); ok {
 		for i, p := range params {
 			w.parameter(p, pointer+"/parameters/"+strconv.Itoa(i))

@@ -125,4 +125,3 @@ func encodeString(buf *bytes.Buffer, s string) {
 	}
 	buf.WriteByte('"')
 }
-

@@ -1,0 +1,165 @@
+package harvest
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// gauge tracks requests in flight and their peak.
+type gauge struct {
+	mu        sync.Mutex
+	now, peak int
+}
+
+func (g *gauge) enter() {
+	g.mu.Lock()
+	g.now++
+	g.peak = max(g.peak, g.now)
+	g.mu.Unlock()
+}
+
+func (g *gauge) leave() {
+	g.mu.Lock()
+	g.now--
+	g.mu.Unlock()
+}
+
+func (g *gauge) max() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.peak
+}
+
+func TestThrottleLimitsPerHostAndGlobally(t *testing.T) {
+	total := &gauge{}
+	hosts := make([]*gauge, 3)
+	servers := make([]*httptest.Server, 3)
+	for i := range servers {
+		g := &gauge{}
+		hosts[i] = g
+		servers[i] = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			g.enter()
+			total.enter()
+			time.Sleep(15 * time.Millisecond) // server-side latency, so requests overlap
+			total.leave()
+			g.leave()
+		}))
+		defer servers[i].Close()
+	}
+	f := newStack(stackConfig{Options: Options{Concurrency: 5, PerHost: 2, Timeout: 5 * time.Second}})
+	var g errgroup.Group
+	for i := 0; i < 60; i++ {
+		g.Go(func() error {
+			_, err := f.fetch(context.Background(), &request{URL: servers[i%3].URL})
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range hosts {
+		if h.max() > 2 {
+			t.Errorf("host %d saw %d requests at once, limit 2", i, h.max())
+		}
+	}
+	if total.max() > 5 {
+		t.Errorf("%d requests in flight, global limit 5", total.max())
+	}
+	if total.max() < 4 {
+		t.Errorf("only %d requests at once: the limits serialise more than they should", total.max())
+	}
+}
+
+func TestThrottleWaitingHostDoesNotHoldGlobalSlots(t *testing.T) {
+	// One slow host with many queued requests must not keep a fast host
+	// from using the global slots.
+	slowRelease := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-slowRelease:
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer fast.Close()
+	defer close(slowRelease)
+
+	f := newStack(stackConfig{Options: Options{Concurrency: 2, PerHost: 1, Timeout: 10 * time.Second}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for i := 0; i < 10; i++ {
+		go f.fetch(ctx, &request{URL: slow.URL})
+	}
+	time.Sleep(50 * time.Millisecond)
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.fetch(ctx, &request{URL: fast.URL})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("the fast host starved behind the slow host's queue")
+	}
+}
+
+func TestPacerSpacesRequests(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p := newPacer(0.5, func() time.Time { return now }) // Xano free plan: 10 per 20 s
+	var waits []time.Duration
+	for i := 0; i < 4; i++ {
+		waits = append(waits, p.reserve())
+	}
+	want := []time.Duration{0, 2 * time.Second, 4 * time.Second, 6 * time.Second}
+	for i := range want {
+		if waits[i] != want[i] {
+			t.Fatalf("waits %v, want %v", waits, want)
+		}
+	}
+	now = now.Add(10 * time.Second) // idle time earns no burst beyond one request
+	if a, b := p.reserve(), p.reserve(); a != 0 || b != 2*time.Second {
+		t.Fatalf("after idle: %s, %s; want 0s, 2s", a, b)
+	}
+}
+
+func TestRateOverHTTP(t *testing.T) {
+	var mu sync.Mutex
+	var times []time.Time
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		times = append(times, time.Now())
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	f := newStack(stackConfig{Options: Options{Concurrency: 8, PerHost: 8, Rate: 40, Timeout: 5 * time.Second}})
+	var g errgroup.Group
+	for i := 0; i < 6; i++ {
+		g.Go(func() error { _, err := f.fetch(context.Background(), &request{URL: srv.URL}); return err })
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	first, last := times[0], times[0]
+	for _, tm := range times {
+		if tm.Before(first) {
+			first = tm
+		}
+		if tm.After(last) {
+			last = tm
+		}
+	}
+	// 6 requests at 40/s: the last starts at least 5 × 25 ms after the first.
+	if span := last.Sub(first); span < 110*time.Millisecond {
+		t.Fatalf("6 requests at 40/s spanned only %s", span)
+	}
+}

@@ -61,31 +61,33 @@ type WorkspaceTotals struct {
 
 // CatalogGroup is one API group as the catalog shows it.
 type CatalogGroup struct {
-	Key        string   `json:"key"`
-	Source     string   `json:"source"`
-	Instance   string   `json:"instance,omitempty"`
-	Workspace  string   `json:"workspace,omitempty"`
-	Group      string   `json:"group"`
-	Title      string   `json:"title,omitempty"`
-	Version    string   `json:"version,omitempty"`
-	OpenAPI    string   `json:"openapi,omitempty"`
-	Servers    []string `json:"servers,omitempty"`
-	Tags       []string `json:"tags,omitempty"`
-	Status     string   `json:"status"`
-	Valid      bool     `json:"valid"`
-	Errors     int      `json:"errors"`
-	Warnings   int      `json:"warnings"`
-	SHA256     string   `json:"sha256,omitempty"`
-	ChangedIn  string   `json:"changed_in,omitempty"`
-	Error      string   `json:"error,omitempty"`
-	Document   string   `json:"document,omitempty"`
-	Operations int      `json:"operations"`
+	Key       string   `json:"key"`
+	Source    string   `json:"source"`
+	Instance  string   `json:"instance,omitempty"`
+	Workspace string   `json:"workspace,omitempty"`
+	Group     string   `json:"group"`
+	Title     string   `json:"title,omitempty"`
+	Version   string   `json:"version,omitempty"`
+	OpenAPI   string   `json:"openapi,omitempty"`
+	Servers   []string `json:"servers,omitempty"`
+	Tags      []string `json:"tags,omitempty"`
+	Status    string   `json:"status"`
+	Valid     bool     `json:"valid"`
+	Errors    int      `json:"errors"`
+	Warnings  int      `json:"warnings"`
+	SHA256    string   `json:"sha256,omitempty"`
+	ChangedIn string   `json:"changed_in,omitempty"`
+	Error     string   `json:"error,omitempty"`
+	Document  string   `json:"document,omitempty"`
+	// DocumentType is the media type of Document, when known.
+	DocumentType string `json:"document_type,omitempty"`
+	Operations   int    `json:"operations"`
 	// Change is how the group differs from the previous snapshot: added,
 	// changed or stale; empty when it is unchanged or there is no previous
 	// snapshot.
-	Change    string           `json:"change,omitempty"`
-	Findings  []CatalogFinding `json:"findings,omitempty"`
-	Endpoints []OperationInfo  `json:"endpoints,omitempty"`
+	Change    string          `json:"change,omitempty"`
+	Findings  []Finding       `json:"findings,omitempty"`
+	Endpoints []OperationInfo `json:"endpoints,omitempty"`
 }
 
 // OperationInfo is what a catalog reader needs of one operation.
@@ -98,30 +100,12 @@ type OperationInfo struct {
 	Deprecated  bool     `json:"deprecated,omitempty"`
 }
 
-// CatalogFinding is one change finding as the catalog carries it; it
-// mirrors an entry of changes.json.
-type CatalogFinding struct {
-	ID         string   `json:"id"`
-	Level      string   `json:"level"`
-	Operation  string   `json:"operation,omitempty"`
-	Operations []string `json:"operations,omitempty"`
-	Location   string   `json:"location,omitempty"`
-	Message    string   `json:"message"`
-}
-
-// Finding levels, most severe first.
+// How a group differs from the previous snapshot, as changes.json says.
 const (
-	LevelBreaking = "breaking"
-	LevelWarning  = "warning"
-	LevelInfo     = "info"
-)
-
-// Group changes between two snapshots.
-const (
-	ChangeAdded   = "added"
-	ChangeRemoved = "removed"
-	ChangeChanged = "changed"
-	ChangeStale   = "stale"
+	catalogAdded   = "added"
+	catalogRemoved = "removed"
+	catalogChanged = "changed"
+	catalogStale   = "stale"
 )
 
 // CatalogChanges is what changed since the previous snapshot, the groups
@@ -145,12 +129,12 @@ type ChangeSummary struct {
 // CatalogGroupChange is one group that changed, with its findings counted
 // by level so a reader can sort and filter without walking them.
 type CatalogGroupChange struct {
-	Key      string           `json:"key"`
-	Change   string           `json:"change"`
-	Breaking int              `json:"breaking"`
-	Warning  int              `json:"warning"`
-	Info     int              `json:"info"`
-	Findings []CatalogFinding `json:"findings,omitempty"`
+	Key      string    `json:"key"`
+	Change   string    `json:"change"`
+	Breaking int       `json:"breaking"`
+	Warning  int       `json:"warning"`
+	Info     int       `json:"info"`
+	Findings []Finding `json:"findings,omitempty"`
 }
 
 // TimelineEntry is one recent snapshot with its counts, for the timeline
@@ -202,6 +186,9 @@ type CatalogGroupInput struct {
 	// catalog is written: a snapshot links into the blob store, an
 	// exported bundle to its own copy.
 	DocumentPath string
+	// DocumentType is the media type of the document as fetched
+	// (application/json or application/yaml), empty when unknown.
+	DocumentType string
 }
 
 // CatalogChangesInput is the diff of this snapshot against the previous
@@ -216,7 +203,7 @@ type CatalogChangesInput struct {
 type CatalogGroupChangeInput struct {
 	Key      string
 	Change   string
-	Findings []CatalogFinding
+	Findings []Finding
 }
 
 // BuildCatalog turns the input into the catalog. It is pure and
@@ -240,47 +227,48 @@ func BuildCatalog(in CatalogInput) *Catalog {
 	}
 
 	for _, g := range in.Groups {
-		ops := sortOperations(g.Operations)
+		ops := sortCatalogOperations(g.Operations)
 		count := len(ops)
 		if count == 0 {
 			count = g.OperationCount
 		}
 		cg := CatalogGroup{
-			Key:        g.Key,
-			Source:     g.Source,
-			Instance:   g.Instance,
-			Workspace:  g.Workspace,
-			Group:      g.Group,
-			Title:      g.Title,
-			Version:    g.APIVersion,
-			OpenAPI:    g.OpenAPI,
-			Servers:    cloneStrings(g.Servers),
-			Tags:       sortedUnique(g.Tags),
-			Status:     g.Status,
-			Valid:      g.Valid,
-			Errors:     g.Errors,
-			Warnings:   g.Warnings,
-			SHA256:     g.SHA256,
-			ChangedIn:  g.ChangedIn,
-			Error:      g.Error,
-			Document:   g.DocumentPath,
-			Operations: count,
-			Endpoints:  ops,
+			Key:          g.Key,
+			Source:       g.Source,
+			Instance:     g.Instance,
+			Workspace:    g.Workspace,
+			Group:        g.Group,
+			Title:        g.Title,
+			Version:      g.APIVersion,
+			OpenAPI:      g.OpenAPI,
+			Servers:      catalogClone(g.Servers),
+			Tags:         catalogUnique(g.Tags),
+			Status:       g.Status,
+			Valid:        g.Valid,
+			Errors:       g.Errors,
+			Warnings:     g.Warnings,
+			SHA256:       g.SHA256,
+			ChangedIn:    g.ChangedIn,
+			Error:        g.Error,
+			Document:     g.DocumentPath,
+			DocumentType: g.DocumentType,
+			Operations:   count,
+			Endpoints:    ops,
 		}
 		if ch, ok := changeOf[g.Key]; ok {
 			cg.Change = ch.Change
-			cg.Findings = sortFindings(ch.Findings)
+			cg.Findings = sortCatalogFindings(ch.Findings)
 		}
 		// A group that is new or changed now changed in this snapshot,
 		// whatever the caller knew before.
-		if cg.ChangedIn == "" && (cg.Change == ChangeAdded || cg.Change == ChangeChanged || in.Changes == nil) && cg.SHA256 != "" {
+		if cg.ChangedIn == "" && (cg.Change == catalogAdded || cg.Change == catalogChanged || in.Changes == nil) && cg.SHA256 != "" {
 			cg.ChangedIn = in.Snapshot
 		}
 		c.Groups = append(c.Groups, cg)
 	}
 	sort.SliceStable(c.Groups, func(i, j int) bool { return c.Groups[i].Key < c.Groups[j].Key })
 
-	c.Totals, c.Instances = totalsOf(c.Groups)
+	c.Totals, c.Instances = catalogTotalsOf(c.Groups)
 
 	if in.Changes != nil {
 		c.Changes = &CatalogChanges{
@@ -289,7 +277,7 @@ func BuildCatalog(in CatalogInput) *Catalog {
 			Groups:  make([]CatalogGroupChange, 0, len(in.Changes.Groups)),
 		}
 		for _, g := range in.Changes.Groups {
-			gc := CatalogGroupChange{Key: g.Key, Change: g.Change, Findings: sortFindings(g.Findings)}
+			gc := CatalogGroupChange{Key: g.Key, Change: g.Change, Findings: sortCatalogFindings(g.Findings)}
 			for _, f := range g.Findings {
 				switch f.Level {
 				case LevelBreaking:
@@ -307,8 +295,8 @@ func BuildCatalog(in CatalogInput) *Catalog {
 			if (a.Breaking > 0) != (b.Breaking > 0) {
 				return a.Breaking > 0
 			}
-			if changeRank(a.Change) != changeRank(b.Change) {
-				return changeRank(a.Change) < changeRank(b.Change)
+			if catalogChangeRank(a.Change) != catalogChangeRank(b.Change) {
+				return catalogChangeRank(a.Change) < catalogChangeRank(b.Change)
 			}
 			return a.Key < b.Key
 		})
@@ -319,23 +307,23 @@ func BuildCatalog(in CatalogInput) *Catalog {
 	return c
 }
 
-// changeRank orders the kinds of change by how much a reader must act:
+// catalogChangeRank orders the kinds of change by how much a reader must act:
 // a removed group breaks every client, a stale one may hide anything.
-func changeRank(change string) int {
+func catalogChangeRank(change string) int {
 	switch change {
-	case ChangeRemoved:
+	case catalogRemoved:
 		return 0
-	case ChangeChanged:
+	case catalogChanged:
 		return 1
-	case ChangeStale:
+	case catalogStale:
 		return 2
-	case ChangeAdded:
+	case catalogAdded:
 		return 3
 	}
 	return 4
 }
 
-func levelRank(level string) int {
+func catalogLevelRank(level Level) int {
 	switch level {
 	case LevelBreaking:
 		return 0
@@ -347,15 +335,15 @@ func levelRank(level string) int {
 	return 3
 }
 
-func sortFindings(in []CatalogFinding) []CatalogFinding {
+func sortCatalogFindings(in []Finding) []Finding {
 	if len(in) == 0 {
 		return nil
 	}
-	out := append([]CatalogFinding(nil), in...)
+	out := append([]Finding(nil), in...)
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
-		if levelRank(a.Level) != levelRank(b.Level) {
-			return levelRank(a.Level) < levelRank(b.Level)
+		if catalogLevelRank(a.Level) != catalogLevelRank(b.Level) {
+			return catalogLevelRank(a.Level) < catalogLevelRank(b.Level)
 		}
 		if a.Operation != b.Operation {
 			return a.Operation < b.Operation
@@ -368,7 +356,7 @@ func sortFindings(in []CatalogFinding) []CatalogFinding {
 	return out
 }
 
-func totalsOf(groups []CatalogGroup) (Totals, []InstanceTotals) {
+func catalogTotalsOf(groups []CatalogGroup) (Totals, []InstanceTotals) {
 	var all Totals
 	instances := []InstanceTotals{}
 	index := map[[2]string]int{}
@@ -418,7 +406,7 @@ func (t *Totals) add(g CatalogGroup) {
 		t.Invalid++
 	}
 	t.Operations += g.Operations
-	if g.Change == ChangeAdded || g.Change == ChangeChanged {
+	if g.Change == catalogAdded || g.Change == catalogChanged {
 		t.Changed++
 	}
 	for _, f := range g.Findings {
@@ -428,9 +416,9 @@ func (t *Totals) add(g CatalogGroup) {
 	}
 }
 
-// methodRank orders the operations of one path the way people read API
+// catalogMethodRank orders the operations of one path the way people read API
 // references, not by the alphabet.
-func methodRank(m string) int {
+func catalogMethodRank(m string) int {
 	switch m {
 	case "GET":
 		return 0
@@ -452,22 +440,22 @@ func methodRank(m string) int {
 	return 8
 }
 
-func sortOperations(in []OperationInfo) []OperationInfo {
+func sortCatalogOperations(in []OperationInfo) []OperationInfo {
 	if len(in) == 0 {
 		return nil
 	}
 	out := make([]OperationInfo, len(in))
 	for i, op := range in {
 		op.Method = strings.ToUpper(op.Method)
-		op.Tags = cloneStrings(op.Tags)
+		op.Tags = catalogClone(op.Tags)
 		out[i] = op
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Path != out[j].Path {
 			return out[i].Path < out[j].Path
 		}
-		if methodRank(out[i].Method) != methodRank(out[j].Method) {
-			return methodRank(out[i].Method) < methodRank(out[j].Method)
+		if catalogMethodRank(out[i].Method) != catalogMethodRank(out[j].Method) {
+			return catalogMethodRank(out[i].Method) < catalogMethodRank(out[j].Method)
 		}
 		return out[i].Method < out[j].Method
 	})
@@ -494,12 +482,12 @@ func OperationsOf(doc *openapi3.T) []OperationInfo {
 				Path:        path,
 				Summary:     op.Summary,
 				OperationID: op.OperationID,
-				Tags:        cloneStrings(op.Tags),
+				Tags:        catalogClone(op.Tags),
 				Deprecated:  op.Deprecated,
 			})
 		}
 	}
-	return sortOperations(ops)
+	return sortCatalogOperations(ops)
 }
 
 // ServersOf lists the server URLs of a document in document order, with
@@ -532,10 +520,10 @@ func TagsOf(doc *openapi3.T) []string {
 	for _, op := range OperationsOf(doc) {
 		tags = append(tags, op.Tags...)
 	}
-	return sortedUnique(tags)
+	return catalogUnique(tags)
 }
 
-func sortedUnique(in []string) []string {
+func catalogUnique(in []string) []string {
 	if len(in) == 0 {
 		return nil
 	}
@@ -554,7 +542,7 @@ func sortedUnique(in []string) []string {
 	return out
 }
 
-func cloneStrings(in []string) []string {
+func catalogClone(in []string) []string {
 	if len(in) == 0 {
 		return nil
 	}

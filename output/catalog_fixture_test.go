@@ -1,0 +1,109 @@
+package output
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/specharvest/specharvest/merge"
+)
+
+// hostileName is a group name chosen to break out of every context the
+// page puts names in: a script element, an attribute, markup, a URL.
+const hostileName = `</script><script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">`
+
+// catalogFixtureInput generates a fleet of groups spread over instances
+// and workspaces, with operations, some failed, stale and invalid groups,
+// one hostile group and findings (breaking ones among them) against a
+// previous snapshot. It is seeded, so every run sees the same fleet.
+func catalogFixtureInput(groups int) merge.CatalogInput {
+	rng := rand.New(rand.NewPCG(7, uint64(groups)))
+	in := merge.CatalogInput{
+		Snapshot:  "20261127T020000Z",
+		Previous:  "20261126T020000Z",
+		Generated: time.Date(2026, 11, 27, 2, 3, 4, 0, time.UTC),
+		Changes:   &merge.CatalogChangesInput{Base: "20261126T020000Z"},
+	}
+	methods := []string{"get", "post", "put", "delete", "patch"}
+	resources := []string{"books", "authors", "orders", "invoices", "users", "carts", "reviews", "shelves"}
+	for i := 0; i < groups; i++ {
+		instance := fmt.Sprintf("instance-%d", i%4)
+		workspace := fmt.Sprintf("workspace-%d", (i/4)%5)
+		group := fmt.Sprintf("group-%04d", i)
+		title := fmt.Sprintf("Group %d API", i)
+		if i == 3 {
+			group = "hostile"
+			title = hostileName
+		}
+		key := "prod/" + instance + "/" + workspace + "/" + group
+		sha := fmt.Sprintf("%016x%016x%016x%016x", rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64())
+		g := merge.CatalogGroupInput{
+			Key: key, Source: "prod", Instance: instance, Workspace: workspace, Group: group,
+			Title: title, APIVersion: "1.0." + fmt.Sprint(i%3), OpenAPI: "3.0.0", Status: StatusOK,
+			SHA256: sha, ChangedIn: "20261101T020000Z", Valid: true,
+			Servers:      []string{fmt.Sprintf("https://x%d.example.com/api:%04d", i%4, i)},
+			Tags:         []string{resources[i%len(resources)]},
+			DocumentPath: BlobLink(sha), DocumentType: "application/json",
+		}
+		for k := 0; k < 5+rng.IntN(40); k++ {
+			res := resources[(i+k)%len(resources)]
+			g.Operations = append(g.Operations, merge.OperationInfo{
+				Method:  methods[k%len(methods)],
+				Path:    fmt.Sprintf("/%s/%d/{id}", res, k),
+				Summary: fmt.Sprintf("%s %s number %d", methods[k%len(methods)], res, k),
+			})
+		}
+		if i == 3 {
+			g.Operations[0].Summary = hostileName
+		}
+		switch {
+		case i%97 == 5:
+			g.Status, g.SHA256, g.DocumentPath, g.Operations, g.Error = StatusFailed, "", "", nil, "fetch: 503 Service Unavailable"
+		case i%89 == 7:
+			g.Status, g.Error = StatusStale, "fetch: timeout"
+			in.Changes.Groups = append(in.Changes.Groups, merge.CatalogGroupChangeInput{Key: key, Change: "stale"})
+		case i%23 == 1:
+			g.Valid, g.Errors, g.Warnings = false, 2, 1
+		}
+		if i%17 == 2 {
+			g.ChangedIn = ""
+			ch := merge.CatalogGroupChangeInput{Key: key, Change: "changed", Findings: []merge.Finding{
+				{ID: "api-path-removed", Level: merge.LevelBreaking, Operation: "GET /legacy/" + group, Message: "the path /legacy/" + group + " was removed"},
+				{ID: "response-property-added", Level: merge.LevelInfo, Operation: "GET /books/0/{id}", Message: "the response property note was added"},
+			}}
+			if i%2 == 0 {
+				ch.Findings = append(ch.Findings, merge.Finding{ID: "request-parameter-became-required", Level: merge.LevelBreaking,
+					Operation: "POST /orders", Location: "#/paths/~1orders/post/parameters/0", Message: "the query parameter limit became required"})
+			}
+			in.Changes.Groups = append(in.Changes.Groups, ch)
+		}
+		in.Groups = append(in.Groups, g)
+	}
+	in.Changes.Groups = append(in.Changes.Groups, merge.CatalogGroupChangeInput{Key: "prod/instance-9/gone/old-api", Change: "removed",
+		Findings: []merge.Finding{{ID: "api-group-removed", Level: merge.LevelBreaking, Message: "the group was removed"}}})
+	for _, g := range in.Changes.Groups {
+		switch g.Change {
+		case "changed":
+			in.Changes.Summary.GroupsChanged++
+		case "removed":
+			in.Changes.Summary.GroupsRemoved++
+		case "stale":
+			in.Changes.Summary.GroupsStale++
+		}
+		for _, f := range g.Findings {
+			if f.Level == merge.LevelBreaking {
+				in.Changes.Summary.Breaking++
+			} else {
+				in.Changes.Summary.NonBreaking++
+			}
+		}
+	}
+	for d := 0; d < 7; d++ {
+		in.Timeline = append(in.Timeline, merge.TimelineEntry{
+			ID:      fmt.Sprintf("202611%02dT020000Z", 27-d),
+			Started: time.Date(2026, 11, 27-d, 2, 0, 0, 0, time.UTC),
+			Specs:   groups, OK: groups - d, Failed: d, Operations: groups * 20, Changed: d * 2, Breaking: d % 3,
+		})
+	}
+	return in
+}

@@ -1,0 +1,617 @@
+package merge
+
+import (
+	"encoding/binary"
+	"math"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// The merge walks kin-openapi's model by reflection rather than by hand so
+// that every field the model has, including OpenAPI 3.1 keywords and those
+// added by later kin-openapi versions, is compared and has its $refs
+// rewritten; a hand-written walker would silently miss the fields it forgot.
+//
+// Three kinds of struct matter to the walkers:
+//   - reference wrappers (SchemaRef, ParameterRef, …, MappingRef): a struct
+//     with a string field Ref and a pointer field Value. When Ref is set the
+//     walkers look at the reference, never at the value it points to, so they
+//     never follow a cycle and never visit a shared component twice;
+//   - map-like containers (Paths, Responses, Callback) whose entries live in
+//     an unexported map and are reached through their methods;
+//   - everything else, walked field by field over exported fields only
+//     (unexported ones hold loader bookkeeping such as resolved URLs).
+
+var (
+	originPtrType    = reflect.TypeFor[*openapi3.Origin]()
+	responsesPtrType = reflect.TypeFor[*openapi3.Responses]()
+	callbackPtrType  = reflect.TypeFor[*openapi3.Callback]()
+	pathsPtrType     = reflect.TypeFor[*openapi3.Paths]()
+	mappingRefType   = reflect.TypeFor[openapi3.MappingRef]()
+	linkType         = reflect.TypeFor[openapi3.Link]()
+	securityReqType  = reflect.TypeFor[openapi3.SecurityRequirement]()
+	securityReqsType = reflect.TypeFor[openapi3.SecurityRequirements]()
+)
+
+// structInfo is what the walkers need to know about one struct type,
+// computed once per type and merge.
+type structInfo struct {
+	isRef    bool // a reference wrapper: Ref string + Value pointer
+	refField int
+	valField int
+	fields   []int // exported fields worth walking, Origin excluded
+	// rewritable lists the fields that may hold something the rewriter
+	// changes, so that leaf fields are skipped when rewriting.
+	rewritable []int
+}
+
+// typeTable caches structInfo and "may hold a reference" per type for one
+// merge; it is not shared between merges, so the package keeps no state.
+type typeTable struct {
+	structs  map[reflect.Type]*structInfo
+	mayHold  map[reflect.Type]bool
+	visiting map[reflect.Type]bool
+}
+
+func newTypeTable() *typeTable {
+	return &typeTable{
+		structs:  map[reflect.Type]*structInfo{},
+		mayHold:  map[reflect.Type]bool{},
+		visiting: map[reflect.Type]bool{},
+	}
+}
+
+func (tt *typeTable) info(t reflect.Type) *structInfo {
+	if si, ok := tt.structs[t]; ok {
+		return si
+	}
+	si := &structInfo{refField: -1, valField: -1}
+	tt.structs[t] = si
+	if f, ok := t.FieldByName("Ref"); ok && f.Type.Kind() == reflect.String && len(f.Index) == 1 {
+		if v, ok := t.FieldByName("Value"); ok && v.Type.Kind() == reflect.Pointer && len(v.Index) == 1 {
+			si.isRef = true
+			si.refField = f.Index[0]
+			si.valField = v.Index[0]
+		}
+	}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() || f.Type == originPtrType {
+			continue
+		}
+		si.fields = append(si.fields, i)
+		if tt.mayHoldRewritable(f.Type) {
+			si.rewritable = append(si.rewritable, i)
+		}
+	}
+	return si
+}
+
+// mayHoldRewritable reports whether a value of type t can contain a $ref, a
+// discriminator mapping, a link's operationId or a security requirement,
+// the four things the rewriter changes. Types still being examined (the
+// model is recursive) count as "may", which is the safe answer.
+func (tt *typeTable) mayHoldRewritable(t reflect.Type) bool {
+	if v, ok := tt.mayHold[t]; ok {
+		return v
+	}
+	if tt.visiting[t] {
+		return true
+	}
+	tt.visiting[t] = true
+	defer delete(tt.visiting, t)
+	holds := false
+	switch t {
+	case responsesPtrType, callbackPtrType, pathsPtrType, linkType, securityReqType, securityReqsType:
+		holds = true
+	default:
+		switch t.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Array:
+			holds = tt.mayHoldRewritable(t.Elem())
+		case reflect.Map:
+			holds = tt.mayHoldRewritable(t.Elem())
+		case reflect.Struct:
+			if _, ok := t.FieldByName("Ref"); ok {
+				if _, ok := t.FieldByName("Value"); ok {
+					holds = true
+					break
+				}
+			}
+			for i := 0; i < t.NumField() && !holds; i++ {
+				f := t.Field(i)
+				if f.IsExported() && f.Type != originPtrType && tt.mayHoldRewritable(f.Type) {
+					holds = true
+				}
+			}
+		}
+	}
+	tt.mayHold[t] = holds
+	return holds
+}
+
+// componentRef is a reference to one component of one document.
+type componentRef struct {
+	kind, name string
+}
+
+// componentKinds are the sections of components, in the order the merge
+// handles them; they are also the path segments of a local $ref.
+var componentKinds = []string{
+	"schemas", "parameters", "headers", "requestBodies", "responses",
+	"securitySchemes", "examples", "links", "callbacks",
+}
+
+func isComponentKind(kind string) bool {
+	for _, k := range componentKinds {
+		if k == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// parseLocalRef splits "#/components/<kind>/<name>[/rest]" into its parts;
+// ok is false for any other reference (external files, paths, …), which the
+// merge leaves as it is.
+func parseLocalRef(ref string) (target componentRef, rest string, ok bool) {
+	const prefix = "#/components/"
+	if !strings.HasPrefix(ref, prefix) {
+		return componentRef{}, "", false
+	}
+	kind, after, found := strings.Cut(ref[len(prefix):], "/")
+	if !found || !isComponentKind(kind) {
+		return componentRef{}, "", false
+	}
+	name, rest, _ := strings.Cut(after, "/")
+	if rest != "" {
+		rest = "/" + rest
+	}
+	name = unescapePointer(name)
+	if name == "" {
+		return componentRef{}, "", false
+	}
+	return componentRef{kind: kind, name: name}, rest, true
+}
+
+func unescapePointer(s string) string {
+	if !strings.Contains(s, "~") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
+}
+
+func escapePointer(s string) string {
+	if !strings.ContainsAny(s, "~/") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+// mappingTarget reads a discriminator mapping value, which may be a full
+// reference or, by the specification, a bare schema name.
+func mappingTarget(ref string) (componentRef, string, bool) {
+	if !strings.ContainsAny(ref, "#/.") {
+		return componentRef{kind: "schemas", name: ref}, "", true
+	}
+	return parseLocalRef(ref)
+}
+
+// fingerprinter encodes a component into a canonical byte string: two
+// components have the same encoding exactly when they are equal in every
+// field, with references compared by their text. The components they refer
+// to are collected in deps, in a deterministic order, for the refinement in
+// components.go to compare.
+type fingerprinter struct {
+	types *typeTable
+	buf   []byte
+	deps  []componentRef
+}
+
+func (f *fingerprinter) reset() {
+	f.buf = f.buf[:0]
+	f.deps = f.deps[:0]
+}
+
+func (f *fingerprinter) byte(b byte) { f.buf = append(f.buf, b) }
+
+func (f *fingerprinter) uint(n uint64) { f.buf = binary.AppendUvarint(f.buf, n) }
+
+func (f *fingerprinter) string(s string) {
+	f.uint(uint64(len(s)))
+	f.buf = append(f.buf, s...)
+}
+
+func (f *fingerprinter) walk(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			f.byte(0)
+			return
+		}
+		f.byte(1)
+		switch v.Type() {
+		case responsesPtrType:
+			r := v.Interface().(*openapi3.Responses)
+			f.walkMap(reflect.ValueOf(r.Map()))
+			f.walk(reflect.ValueOf(r.Extensions))
+			return
+		case callbackPtrType:
+			c := v.Interface().(*openapi3.Callback)
+			f.walkMap(reflect.ValueOf(c.Map()))
+			f.walk(reflect.ValueOf(c.Extensions))
+			return
+		case pathsPtrType:
+			p := v.Interface().(*openapi3.Paths)
+			f.walkMap(reflect.ValueOf(p.Map()))
+			f.walk(reflect.ValueOf(p.Extensions))
+			return
+		}
+		f.walk(v.Elem())
+	case reflect.Interface:
+		if v.IsNil() {
+			f.byte(0)
+			return
+		}
+		e := v.Elem()
+		f.byte(1)
+		f.string(e.Type().String())
+		f.walk(e)
+	case reflect.Struct:
+		f.walkStruct(v)
+	case reflect.Map:
+		f.walkMap(v)
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.IsNil() {
+			f.byte(0)
+			return
+		}
+		f.byte(1)
+		f.uint(uint64(v.Len()))
+		for i := 0; i < v.Len(); i++ {
+			f.walk(v.Index(i))
+		}
+	case reflect.String:
+		f.string(v.String())
+	case reflect.Bool:
+		if v.Bool() {
+			f.byte(1)
+		} else {
+			f.byte(0)
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		f.buf = binary.AppendVarint(f.buf, v.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		f.uint(v.Uint())
+	case reflect.Float32, reflect.Float64:
+		f.uint(math.Float64bits(v.Float()))
+	default:
+		// Channels, funcs and the like never occur in the model; their
+		// kind alone keeps two different values from looking equal.
+		f.string(v.Kind().String())
+	}
+}
+
+func (f *fingerprinter) walkStruct(v reflect.Value) {
+	t := v.Type()
+	si := f.types.info(t)
+	if si.isRef {
+		ref := v.Field(si.refField).String()
+		if ref != "" {
+			f.byte('R')
+			f.string(ref)
+			target, _, ok := parseLocalRef(ref)
+			if t == mappingRefType {
+				target, _, ok = mappingTarget(ref)
+			}
+			if ok {
+				f.deps = append(f.deps, target)
+			}
+			// Fields written next to a $ref (extensions, 3.1 siblings)
+			// belong to the reference, not to its target.
+			for _, i := range si.fields {
+				if i != si.refField && i != si.valField {
+					f.walk(v.Field(i))
+				}
+			}
+			return
+		}
+		f.byte('V')
+	}
+	for _, i := range si.fields {
+		f.walk(v.Field(i))
+	}
+}
+
+func (f *fingerprinter) walkMap(v reflect.Value) {
+	if v.IsNil() {
+		f.byte(0)
+		return
+	}
+	f.byte(1)
+	keys := sortedMapKeys(v)
+	f.uint(uint64(len(keys)))
+	for _, k := range keys {
+		f.walk(k)
+		f.walk(v.MapIndex(k))
+	}
+}
+
+// sortedMapKeys orders map keys so that walks are deterministic; the
+// model's maps are keyed by strings, other key kinds sort by their text.
+func sortedMapKeys(v reflect.Value) []reflect.Value {
+	keys := v.MapKeys()
+	if v.Type().Key().Kind() == reflect.String {
+		sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+		return keys
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return reflectText(keys[i]) < reflectText(keys[j])
+	})
+	return keys
+}
+
+func reflectText(v reflect.Value) string {
+	var f fingerprinter
+	f.types = newTypeTable()
+	f.walk(v)
+	return string(f.buf)
+}
+
+// renames is what the rewriter changes in one input: component names per
+// kind, operationIds, and nothing else.
+type renames struct {
+	components map[string]map[string]string // kind → old name → new name
+	operations map[string]string            // old operationId → new
+}
+
+func (r *renames) component(kind, name string) (string, bool) {
+	to, ok := r.components[kind][name]
+	return to, ok
+}
+
+func (r *renames) empty() bool {
+	return len(r.components) == 0 && len(r.operations) == 0
+}
+
+// rewriter copies on write: it returns the value unchanged (the same
+// pointer) when nothing under it is renamed, and otherwise a fresh copy of
+// every struct, map and slice on the way down to what changed. The
+// inputs are therefore never modified, and the unchanged bulk of a
+// document is shared with the merged result instead of copied.
+type rewriter struct {
+	types   *typeTable
+	renames *renames
+}
+
+// rewriteAny is walk for a typed pointer; it returns the same type.
+func rewriteAny[T any](r *rewriter, v T) T {
+	if r.renames.empty() {
+		return v
+	}
+	nv, changed := r.walk(reflect.ValueOf(v))
+	if !changed {
+		return v
+	}
+	return nv.Interface().(T)
+}
+
+func (r *rewriter) walk(v reflect.Value) (reflect.Value, bool) {
+	t := v.Type()
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return v, false
+		}
+		switch t {
+		case responsesPtrType:
+			return r.responses(v.Interface().(*openapi3.Responses))
+		case callbackPtrType:
+			return r.callback(v.Interface().(*openapi3.Callback))
+		}
+		if !r.types.mayHoldRewritable(t.Elem()) {
+			return v, false
+		}
+		ne, changed := r.walk(v.Elem())
+		if !changed {
+			return v, false
+		}
+		p := reflect.New(t.Elem())
+		p.Elem().Set(ne)
+		return p, true
+	case reflect.Struct:
+		return r.walkStruct(v)
+	case reflect.Map:
+		return r.walkMap(v)
+	case reflect.Slice:
+		return r.walkSlice(v)
+	}
+	return v, false
+}
+
+func (r *rewriter) walkStruct(v reflect.Value) (reflect.Value, bool) {
+	t := v.Type()
+	si := r.types.info(t)
+	if si.isRef {
+		ref := v.Field(si.refField).String()
+		if ref != "" {
+			to, changed := r.ref(ref, t == mappingRefType)
+			if !changed {
+				return v, false
+			}
+			c := reflect.New(t).Elem()
+			c.Set(v)
+			c.Field(si.refField).SetString(to)
+			// Value keeps pointing at the input's own component, which
+			// is equal to the renamed one in the merged document.
+			return c, true
+		}
+	}
+	var c reflect.Value
+	for _, i := range si.rewritable {
+		nf, changed := r.walk(v.Field(i))
+		if !changed {
+			continue
+		}
+		if !c.IsValid() {
+			c = reflect.New(t).Elem()
+			c.Set(v)
+		}
+		c.Field(i).Set(nf)
+	}
+	if t == linkType {
+		id := v.FieldByName("OperationID").String()
+		if to, ok := r.renames.operations[id]; ok && id != "" {
+			if !c.IsValid() {
+				c = reflect.New(t).Elem()
+				c.Set(v)
+			}
+			c.FieldByName("OperationID").SetString(to)
+		}
+	}
+	if !c.IsValid() {
+		return v, false
+	}
+	return c, true
+}
+
+func (r *rewriter) ref(ref string, mapping bool) (string, bool) {
+	target, rest, ok := parseLocalRef(ref)
+	if mapping {
+		target, rest, ok = mappingTarget(ref)
+	}
+	if !ok {
+		return ref, false
+	}
+	to, renamed := r.renames.component(target.kind, target.name)
+	if !renamed {
+		return ref, false
+	}
+	if mapping && !strings.HasPrefix(ref, "#") {
+		return to, true
+	}
+	return "#/components/" + target.kind + "/" + escapePointer(to) + rest, true
+}
+
+func (r *rewriter) walkMap(v reflect.Value) (reflect.Value, bool) {
+	if v.IsNil() {
+		return v, false
+	}
+	t := v.Type()
+	if t == securityReqType {
+		return r.securityRequirement(v)
+	}
+	if !r.types.mayHoldRewritable(t.Elem()) {
+		return v, false
+	}
+	var c reflect.Value
+	iter := v.MapRange()
+	for iter.Next() {
+		nv, changed := r.walk(iter.Value())
+		if !changed {
+			continue
+		}
+		if !c.IsValid() {
+			c = reflect.MakeMapWithSize(t, v.Len())
+			copyIter := v.MapRange()
+			for copyIter.Next() {
+				c.SetMapIndex(copyIter.Key(), copyIter.Value())
+			}
+		}
+		c.SetMapIndex(iter.Key(), nv)
+	}
+	if !c.IsValid() {
+		return v, false
+	}
+	return c, true
+}
+
+// securityRequirement renames the keys of one requirement: they are the
+// names of security schemes, which may have been renamed.
+func (r *rewriter) securityRequirement(v reflect.Value) (reflect.Value, bool) {
+	req := v.Interface().(openapi3.SecurityRequirement)
+	changed := false
+	for name := range req {
+		if _, ok := r.renames.component("securitySchemes", name); ok {
+			changed = true
+			break
+		}
+	}
+	if !changed {
+		return v, false
+	}
+	out := make(openapi3.SecurityRequirement, len(req))
+	for name, scopes := range req {
+		if to, ok := r.renames.component("securitySchemes", name); ok {
+			name = to
+		}
+		out[name] = scopes
+	}
+	return reflect.ValueOf(out), true
+}
+
+func (r *rewriter) walkSlice(v reflect.Value) (reflect.Value, bool) {
+	if v.IsNil() || !r.types.mayHoldRewritable(v.Type().Elem()) {
+		return v, false
+	}
+	var c reflect.Value
+	for i := 0; i < v.Len(); i++ {
+		ne, changed := r.walk(v.Index(i))
+		if !changed {
+			continue
+		}
+		if !c.IsValid() {
+			c = reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+			reflect.Copy(c, v)
+		}
+		c.Index(i).Set(ne)
+	}
+	if !c.IsValid() {
+		return v, false
+	}
+	return c, true
+}
+
+func (r *rewriter) responses(rs *openapi3.Responses) (reflect.Value, bool) {
+	m := rs.Map()
+	out := map[string]*openapi3.ResponseRef{}
+	changed := false
+	for code, resp := range m {
+		nr := rewriteAny(r, resp)
+		changed = changed || nr != resp
+		out[code] = nr
+	}
+	if !changed {
+		return reflect.ValueOf(rs), false
+	}
+	c := openapi3.NewResponsesWithCapacity(len(out))
+	c.Extensions = rs.Extensions
+	c.Origin = rs.Origin
+	for code, resp := range out {
+		c.Set(code, resp)
+	}
+	return reflect.ValueOf(c), true
+}
+
+func (r *rewriter) callback(cb *openapi3.Callback) (reflect.Value, bool) {
+	m := cb.Map()
+	out := map[string]*openapi3.PathItem{}
+	changed := false
+	for expr, item := range m {
+		ni := rewriteAny(r, item)
+		changed = changed || ni != item
+		out[expr] = ni
+	}
+	if !changed {
+		return reflect.ValueOf(cb), false
+	}
+	c := openapi3.NewCallbackWithCapacity(len(out))
+	c.Extensions = cb.Extensions
+	c.Origin = cb.Origin
+	for expr, item := range out {
+		c.Set(expr, item)
+	}
+	return reflect.ValueOf(c), true
+}

@@ -1,0 +1,74 @@
+// Package merge holds the pure functions over OpenAPI documents: merging a
+// fleet into one document, diffing two versions of a group, and the
+// catalog model built from a snapshot. Nothing here touches the network or
+// the file system; documents come in as kin-openapi models, already loaded
+// and repaired by harvest/validate, and go out as models, bytes or reports.
+//
+// # Merge
+//
+// Merge turns any number of documents (one per API group, or plain files)
+// into one valid OpenAPI document in which every operation still works,
+// and a Report of everything it had to change to get there:
+//
+//	doc, report, err := merge.Merge([]merge.Input{
+//		{Key: "prod/main/books/public-api", Instance: "main", Workspace: "books", Group: "public-api", Doc: loaded},
+//		…
+//	}, merge.Options{Title: "Company API"})
+//	data, err := merge.MarshalDocument(doc) // or MarshalDocumentYAML
+//
+// The rules, each chosen so that no operation is lost or silently changed:
+//
+//   - Base URLs. Each input's first server, its variables at their
+//     defaults, is split in two: its path ("/api:XXXX" on Xano) becomes a
+//     prefix of every path of the input, and its scheme and host become a
+//     path-level servers entry (a templated host stays templated). Other
+//     servers of the input are kept when they share that base path. A path
+//     item's own servers are handled the same way. The merged document has
+//     no top-level servers: every path says where it is served.
+//   - Security. The merged document has no top-level security either: an
+//     operation that relied on its document's security gets it written
+//     out, and one that declared its own (including "security: []") keeps
+//     it. Security schemes are components like the others (below), and
+//     requirements follow their renames.
+//   - Collisions. A path that two inputs share after their base paths were
+//     applied, with path templates compared by shape ("/a/{id}" is
+//     "/a/{name}"), is prefixed in every colliding input with that input's
+//     key ("/prod/main/books/public-api/a/{id}"), so the result does not
+//     depend on which input came first and a group's paths do not move
+//     when another group comes or goes. Such operations are reachable only
+//     at their original URL, which x-specharvest-source keeps and the
+//     report's Collision lists.
+//   - Components, of every kind (schemas, parameters, headers,
+//     requestBodies, responses, securitySchemes, examples, links,
+//     callbacks). Two definitions with one name are the same when they are
+//     equal field by field and the components they refer to are the same
+//     too, recursively; cycles are fine (see planComponents). Same
+//     definitions are written once. Different definitions of one name are
+//     all renamed, "<name>_<suffix>", the suffix being the shortest tail of
+//     the input's key that tells them apart (the group name, else
+//     "workspace.group", …), and every $ref and discriminator mapping to
+//     them is rewritten. A name the specification does not allow (it wants
+//     ^[a-zA-Z0-9._-]+$) is made valid the same way.
+//   - operationIds used by several inputs are renamed in each, the same
+//     way; links that name them follow.
+//   - Tags. Groups of one workspace share their tags; a tag name used in
+//     several workspaces becomes "<tag> (<workspace>)" in each.
+//     x-tagGroups lists the tags per workspace ("<instance> / <workspace>",
+//     or the key for an input outside any workspace).
+//   - Provenance. Every operation carries x-specharvest-source: {key,
+//     instance, workspace, group, path}, path being where the operation is
+//     in its own document. SourceOf reads it back.
+//   - Determinism. Inputs are sorted by key first, and everything after is
+//     ordered, so the same set of inputs gives the same bytes whatever their
+//     order. The version is 3.0.3, or 3.1.0 when an input is 3.1.
+//
+// Merge does not modify its inputs: the parts of a document that need no
+// change are shared with the result, the rest is copied on write. Callers
+// must therefore treat the result as read-only too.
+//
+// Known limits: operation-level servers are kept as they are, so an
+// operation with its own servers keeps its server URL but gets the
+// prefixed path; a link component shared by several inputs follows the
+// operationId renames of the first of them; top-level extensions of the
+// inputs, other than what is listed above, are not carried over.
+package merge

@@ -151,3 +151,13 @@ func (f *Fleet) document(groupID int, origin string) ([]byte, string, error) {
 func sortGroups(groups []Group) {
 	sort.Slice(groups, func(i, j int) bool { return groups[i].ID < groups[j].ID })
 }
+
+// group finds a group of this generation by id.
+func (f *Fleet) group(id int) (GroupRef, bool) {
+	for _, ref := range f.Groups() {
+		if ref.Group.ID == id {
+			return ref, true
+		}
+	}
+	return GroupRef{}, false
+}

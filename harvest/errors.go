@@ -16,6 +16,9 @@ var (
 	ErrAccessDenied = errors.New("access denied")
 	// ErrTooManyRedirects: the redirect chain was longer than maxRedirects.
 	ErrTooManyRedirects = errors.New("too many redirects")
+	// ErrHTMLPage: a 2xx answer that is a web page, not JSON or YAML. It
+	// is retried (portals and gateways pass), then reported.
+	ErrHTMLPage = errors.New("answered with an HTML page, not a document")
 	// ErrPagingLoop: a paged listing whose nextPage does not advance, or
 	// that never ends.
 	ErrPagingLoop = errors.New("paging does not advance")

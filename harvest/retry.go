@@ -11,7 +11,8 @@ import (
 )
 
 // retrier repeats a request that failed for a reason that may pass: a
-// network error, an attempt's timeout, a truncated body, a 5xx or a 429.
+// network error, an attempt's timeout, a truncated body, a 5xx, a 429, or
+// an HTML page where JSON or YAML was expected.
 // It does not repeat what will not change — 401, 403, 404, other 4xx, a
 // 500 that says "Access Denied.", a body over the size cap, a redirect
 // loop — nor anything once the run's context is done.
@@ -75,6 +76,8 @@ func (r *retrier) decide(attempt int, resp *response, err error) (time.Duration,
 		return r.backoff(r.opts.RateLimitBackoff, attempt), true
 	case resp.Status == http.StatusNotImplemented || isAccessDenied(resp):
 		return 0, false
+	case resp.Status >= 200 && resp.Status < 300 && looksLikeHTML(resp):
+		return r.backoff(r.opts.Backoff, attempt), true
 	case resp.Status >= 500:
 		if d, ok := r.retryAfter(resp.Header.Get("Retry-After")); ok && resp.Status == http.StatusServiceUnavailable {
 			return d, true

@@ -62,7 +62,7 @@ func newTestRetrier(s *scripted, retries int) *retrier {
 
 func TestRetryTransientThenSuccess(t *testing.T) {
 	s := &scripted{outcomes: []func() (*response, error){
-		status(503), failure(errors.New("connection reset")), failure(errTimeout), status(502), status(200)}}
+		status(503), failure(errors.New("connection reset")), failure(errTimeout), status(200, "Content-Type", "text/html"), status(200)}}
 	resp, err := newTestRetrier(s, 5).fetch(context.Background(), &request{URL: "http://h/doc"})
 	if err != nil || resp.Status != 200 || s.calls != 5 {
 		t.Fatalf("got %v %v after %d calls", resp, err, s.calls)

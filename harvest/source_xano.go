@@ -69,16 +69,7 @@ func (s *sourceRun) crawlDeveloper(ctx context.Context, f *filter) error {
 func (s *sourceRun) developerInstance(ctx context.Context, f *filter, inst devInstance, lv level) error {
 	prefix := Key(s.src.Name, lv.slug)
 	name := displayName(inst.Display, inst.Name)
-	var tok devToken
-	if err := s.getJSON(ctx, fmt.Sprintf("token of instance %q", name), inst.TokenURL, nil, &tok); err != nil {
-		return s.failScope(ctx, prefix, err)
-	}
-	if tok.AuthToken == "" || tok.Origin == "" {
-		return s.failScope(ctx, prefix, fmt.Errorf("token of instance %q: answer without authToken or origin", name))
-	}
-	wsURL := apiBase(tok.Origin, "api:developer") + "/workspace"
-	wss, err := listAll(ctx, s, fmt.Sprintf("workspaces of instance %q", name), wsURL, bearer(tok.AuthToken), false,
-		func(w devWorkspace) flexID { return w.ID })
+	tok, wss, err := s.developerWorkspaces(ctx, inst, name)
 	if err != nil {
 		return s.failScope(ctx, prefix, err)
 	}
@@ -105,6 +96,29 @@ func (s *sourceRun) developerInstance(ctx context.Context, f *filter, inst devIn
 		}
 	}
 	return s.fetchAll(ctx, jobs, 2*s.opts.PerHost)
+}
+
+// developerWorkspaces trades the instance's tokenUrl for an authToken and
+// lists the workspaces with it. An authToken can expire while a long crawl
+// runs, so a 401 on the listing earns one fresh token and one more try.
+func (s *sourceRun) developerWorkspaces(ctx context.Context, inst devInstance, name string) (devToken, []devWorkspace, error) {
+	for attempt := 0; ; attempt++ {
+		var tok devToken
+		if err := s.getJSON(ctx, fmt.Sprintf("token of instance %q", name), inst.TokenURL, nil, &tok); err != nil {
+			return tok, nil, err
+		}
+		if tok.AuthToken == "" || tok.Origin == "" {
+			return tok, nil, fmt.Errorf("token of instance %q: answer without authToken or origin", name)
+		}
+		wsURL := apiBase(tok.Origin, "api:developer") + "/workspace"
+		wss, err := listAll(ctx, s, fmt.Sprintf("workspaces of instance %q", name), wsURL, bearer(tok.AuthToken), false,
+			func(w devWorkspace) flexID { return w.ID })
+		var fe *FetchError
+		if attempt == 0 && errors.As(err, &fe) && fe.Status == http.StatusUnauthorized {
+			continue
+		}
+		return tok, wss, err
+	}
 }
 
 // fetchAll fetches a listing's groups, at most limit at once.

@@ -2,9 +2,9 @@ package harvest
 
 import (
 	"bytes"
-	"strings"
 	"context"
 	"net/http"
+	"strings"
 )
 
 // statusCheck is the top of the stack: it turns every answer other than

@@ -407,7 +407,7 @@ func (s *Server) handler(l *listener) http.Handler {
 			return
 		}
 		if !s.wait(r.Context(), s.opts.Latency) {
-			return
+			panic(http.ErrAbortHandler) // close the connection, answer nothing
 		}
 		if route == "unknown" {
 			serve(c)
@@ -419,7 +419,9 @@ func (s *Server) handler(l *listener) http.Handler {
 				s.opts.RateLimit.Requests, windowPhrase(s.opts.RateLimit.Window)))
 			return
 		}
-		if f, ok := s.faults.decide(host+r.URL.RequestURI(), kind); ok {
+		// The listener's name, not its port, keys the decision, so two
+		// servers of one seed fail the same requests.
+		if f, ok := s.faults.decide(l.name+" "+r.URL.RequestURI(), kind); ok {
 			c.fault, c.hit = f, true
 			if s.injectFault(c) {
 				return
@@ -486,6 +488,9 @@ func (s *Server) injectFault(c *call) bool {
 		case <-c.r.Context().Done():
 		case <-s.closing:
 		}
+		// Returning normally would send an empty 200; a hung request
+		// must end with the connection instead.
+		panic(http.ErrAbortHandler)
 	case FaultHTML:
 		c.w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		c.w.WriteHeader(http.StatusOK)

@@ -1,0 +1,148 @@
+package output
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Export writes snapshot id as one portable tar.gz: manifest.json, every
+// stored document under specs/<key>.json (or .yaml when the document is
+// not JSON), and every report of the snapshot, for a CI artifact or an
+// archive. Every key is checked before anything is written, so a hostile
+// manifest cannot put an entry outside the bundle; every document is
+// re-hashed on the way out, so a corrupt blob fails the export rather
+// than travel on.
+func (s *Store) Export(ctx context.Context, id string, w io.Writer) error {
+	m, err := s.Manifest(ctx, id)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	for _, e := range m.Specs {
+		if err := ValidateKey(e.Key); err != nil {
+			return fmt.Errorf("export %s: %w", id, err)
+		}
+	}
+	rawManifest, err := s.ReadSnapshotFile(ctx, id, manifestName)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	reports, err := s.SnapshotFiles(ctx, id)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	// A fixed time makes two exports of one snapshot byte-identical.
+	mtime := m.Finished
+	if mtime.IsZero() {
+		mtime = m.Started
+	}
+	mtime = mtime.UTC().Truncate(time.Second)
+
+	gz := gzip.NewWriter(w)
+	tw := tar.NewWriter(gz)
+	put := func(name string, size int64, body io.Reader) error {
+		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Size: size, Mode: 0o644, ModTime: mtime, Format: tar.FormatPAX}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return fmt.Errorf("export %s: %s: %w", id, name, err)
+		}
+		if _, err := io.Copy(tw, contextReader{ctx: ctx, r: body}); err != nil {
+			return fmt.Errorf("export %s: %s: %w", id, name, err)
+		}
+		return nil
+	}
+
+	if err := put(manifestName, int64(len(rawManifest)), bytes.NewReader(rawManifest)); err != nil {
+		return err
+	}
+	for _, e := range m.Specs {
+		if !e.HasBlob() {
+			continue
+		}
+		if err := s.exportBlob(ctx, id, e, put); err != nil {
+			return err
+		}
+	}
+	for _, name := range reports {
+		f, err := os.Open(s.path(snapshotsDir, id, name))
+		if err != nil {
+			return fmt.Errorf("export %s: %w", id, err)
+		}
+		fi, err := f.Stat()
+		if err == nil {
+			err = put(name, fi.Size(), f)
+		}
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return fmt.Errorf("export %s: %w", id, err)
+	}
+	if err := gz.Close(); err != nil {
+		return fmt.Errorf("export %s: %w", id, err)
+	}
+	return nil
+}
+
+func (s *Store) exportBlob(ctx context.Context, id string, e SpecEntry, put func(string, int64, io.Reader) error) error {
+	if !validSHA(e.SHA256) {
+		return fmt.Errorf("export %s: spec %q: invalid sha256 %q", id, e.Key, e.SHA256)
+	}
+	f, err := os.Open(s.blobPath(e.SHA256))
+	if err != nil {
+		return fmt.Errorf("export %s: spec %q: %w", id, e.Key, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("export %s: spec %q: %w", id, e.Key, err)
+	}
+	br := bufio.NewReader(f)
+	head, _ := br.Peek(512)
+	name := "specs/" + e.Key + ".yaml"
+	if looksLikeJSON(head) {
+		name = "specs/" + e.Key + ".json"
+	}
+	h := sha256.New()
+	if err := put(name, fi.Size(), io.TeeReader(br, h)); err != nil {
+		return err
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != e.SHA256 {
+		return fmt.Errorf("export %s: spec %q: blob %s is corrupt (content hashes to %s); run verify", id, e.Key, e.SHA256, got)
+	}
+	return nil
+}
+
+// looksLikeJSON is true when the first significant byte opens a JSON
+// object or array; anything else is taken for YAML.
+func looksLikeJSON(head []byte) bool {
+	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+	head = bytes.TrimLeft(head, " \t\r\n")
+	return len(head) > 0 && (head[0] == '{' || head[0] == '[')
+}
+
+// ExportFile writes the bundle of snapshot id to path atomically: a
+// failed export leaves no partial archive behind.
+func (s *Store) ExportFile(ctx context.Context, id, path string) error {
+	dir, name := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	return writeAtomic(ctx, dir, name, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 1<<16)
+		if err := s.Export(ctx, id, bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
+}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"sort"
 	"time"
+
+	"github.com/specharvest/specharvest/output"
 )
 
 // Exit codes, the same for every command (DESIGN §4).
@@ -150,6 +152,9 @@ func exitCode(err error) int {
 	var x *exitError
 	if errors.As(err, &x) {
 		return x.code
+	}
+	if errors.Is(err, output.ErrLocked) {
+		return exitLocked
 	}
 	var u *usageError
 	if errors.As(err, &u) {

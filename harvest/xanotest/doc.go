@@ -102,6 +102,7 @@
 //
 // The master also serves the simulator's own routes, which are never
 // counted in stats: GET /__sim/stats (Stats as JSON), GET /__sim/edits,
+// GET /__sim/fleet (names, ids, formats and expectations; no secrets),
 // POST /__sim/generation?n=N, POST /__sim/expire-tokens and
 // POST /__sim/instance?name=NAME&down=true|false.
 package xanotest

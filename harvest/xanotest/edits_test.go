@@ -296,3 +296,43 @@ func TestGeneratedNames(t *testing.T) {
 		t.Errorf("unicode names %v, groups hosted elsewhere %v", unicode, elsewhere)
 	}
 }
+
+// /__sim/fleet tells out-of-process tests what to expect, without secrets.
+func TestSimFleetView(t *testing.T) {
+	f := Generate(GenOptions{Seed: 26, Workspaces: 2, Groups: 6, Endpoints: 1})
+	srv := NewServer(t, Options{Fleet: f})
+	r := get(t, srv.Master()+"/__sim/fleet", "")
+	for _, s := range srv.Secrets() {
+		if strings.Contains(string(r.body), s) {
+			t.Fatalf("/__sim/fleet shows a secret")
+		}
+	}
+	var view struct {
+		Generation int `json:"generation"`
+		Instances  []struct {
+			Workspaces []struct {
+				Groups []struct {
+					ID        int    `json:"id"`
+					Expect    string `json:"expect"`
+					Protected bool   `json:"protected"`
+				} `json:"groups"`
+			} `json:"workspaces"`
+		} `json:"instances"`
+	}
+	if err := json.Unmarshal(r.body, &view); err != nil {
+		t.Fatal(err)
+	}
+	i := 0
+	for _, ws := range view.Instances[0].Workspaces {
+		for _, g := range ws.Groups {
+			want := f.Groups()[i].Group
+			if g.ID != want.ID || g.Expect != string(want.Expect) || g.Protected != (want.SwaggerToken != "") {
+				t.Errorf("group %d: %+v, want %+v", i, g, want)
+			}
+			i++
+		}
+	}
+	if i != len(f.Groups()) || view.Generation != 1 {
+		t.Errorf("%d groups in generation %d", i, view.Generation)
+	}
+}

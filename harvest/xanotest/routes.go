@@ -416,6 +416,8 @@ func (s *Server) serveSim(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/__sim/stats":
 		writeJSON(http.StatusOK, s.Stats())
+	case "/__sim/fleet":
+		writeJSON(http.StatusOK, fleetView(s.Fleet()))
 	case "/__sim/edits":
 		from, err1 := strconv.Atoi(q.Get("from"))
 		to, err2 := strconv.Atoi(q.Get("to"))
@@ -459,4 +461,45 @@ func (s *Server) serveSim(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(http.StatusNotFound, map[string]string{"error": "unknown simulator route"})
 	}
+}
+
+// fleetView is the fleet as GET /__sim/fleet shows it: names, ids and
+// expectations, never a swagger token (only whether there is one).
+func fleetView(f *Fleet) any {
+	type groupView struct {
+		ID        int    `json:"id"`
+		Name      string `json:"name"`
+		Canonical string `json:"canonical"`
+		Host      string `json:"host"`
+		Format    Format `json:"format"`
+		Expect    Expect `json:"expect"`
+		Protected bool   `json:"protected"`
+	}
+	type workspaceView struct {
+		ID     int         `json:"id"`
+		Name   string      `json:"name"`
+		Groups []groupView `json:"groups"`
+	}
+	type instanceView struct {
+		ID         int             `json:"id"`
+		Name       string          `json:"name"`
+		Workspaces []workspaceView `json:"workspaces"`
+	}
+	out := struct {
+		Generation int            `json:"generation"`
+		Instances  []instanceView `json:"instances"`
+	}{Generation: f.Generation, Instances: []instanceView{}}
+	for _, inst := range f.Instances {
+		iv := instanceView{ID: inst.ID, Name: inst.Name, Workspaces: []workspaceView{}}
+		for _, ws := range inst.Workspaces {
+			wv := workspaceView{ID: ws.ID, Name: ws.Name, Groups: []groupView{}}
+			for _, g := range ws.Groups {
+				wv.Groups = append(wv.Groups, groupView{ID: g.ID, Name: g.Name, Canonical: g.Canonical, Host: g.Host,
+					Format: g.Format, Expect: g.Expect, Protected: g.SwaggerToken != ""})
+			}
+			iv.Workspaces = append(iv.Workspaces, wv)
+		}
+		out.Instances = append(out.Instances, iv)
+	}
+	return out
 }

@@ -47,7 +47,7 @@ type Options struct {
 
 // maxCachedBytes bounds the rendered documents kept per generation; past
 // it documents are rendered on every request.
-const maxCachedBytes = 256 << 20
+const maxCachedBytes = 64 << 20
 
 // Server is a running simulated account.
 type Server struct {

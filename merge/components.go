@@ -158,12 +158,13 @@ func refine(members []*member, index map[int]map[componentRef]*member) {
 }
 
 // nameKind names the merged components of one kind. A name whose
-// definitions are all equal stays as it is. A name with several different
-// definitions is given to none of them: each is renamed
-// "<name>_<suffix>", the suffix being the shortest tail of the group key
-// (segments joined by dots) that tells the definitions apart, so that
-// no definition wins by the order of its input and every client sees a
-// name that says where it comes from.
+// definitions are all equal stays as it is. When one name has several
+// different definitions, the one most inputs share keeps the name (the
+// first input by key breaks a tie), and each other one is renamed
+// "<name>_<suffix>", the suffix being the shortest tail of its first
+// input's key (segments joined by dots) that tells the renamed ones apart:
+// the group name alone, else "workspace.group", and so on. A name the
+// specification does not allow is made valid first.
 func nameKind(kind string, byName map[componentRef][]*member, inputs []*prepared, plan *componentPlan) map[string]*member {
 	var names []string
 	for ref := range byName {
@@ -177,45 +178,62 @@ func nameKind(kind string, byName map[componentRef][]*member, inputs []*prepared
 	type pending struct {
 		name    string
 		classes [][]*member
+		keep    bool // the first class is the name's holder, sanitized
 	}
 	var renamed []pending
 	for _, name := range names {
 		classes := groupClasses(byName[componentRef{kind: kind, name: name}])
-		if len(classes) == 1 && validComponentName(name) {
+		if validComponentName(name) {
 			final[name] = classes[0][0]
+			if len(classes) > 1 {
+				renamed = append(renamed, pending{name: name, classes: classes})
+			}
 			continue
 		}
-		renamed = append(renamed, pending{name: name, classes: classes})
+		renamed = append(renamed, pending{name: name, classes: classes, keep: true})
 	}
 	for _, p := range renamed {
 		base := sanitizeName(p.name)
+		if p.keep {
+			to := unusedName(base, final)
+			final[to] = p.classes[0][0]
+			plan.rename(inputs, kind, p.classes[0], to)
+		}
+		// Suffixes tell every definition apart, the holder's included,
+		// so that no renamed one looks like the holder's group.
 		keys := make([]string, len(p.classes))
 		for i, c := range p.classes {
 			keys[i] = inputs[c[0].input].Key
 		}
 		suffixes := distinguishingSuffixes(keys)
-		for i, c := range p.classes {
-			to := base
-			if len(p.classes) > 1 {
-				to = base + "_" + suffixes[i]
-			}
-			to = unusedName(to, final)
+		for i, c := range p.classes[1:] {
+			to := unusedName(base+"_"+suffixes[i+1], final)
 			final[to] = c[0]
-			for _, mb := range c {
-				in := inputs[mb.input]
-				if plan.renames[mb.input].components[kind] == nil {
-					plan.renames[mb.input].components[kind] = map[string]string{}
-				}
-				plan.renames[mb.input].components[kind][mb.name] = to
-				plan.report = append(plan.report, Rename{Kind: kind, Key: in.Key, From: mb.name, To: to})
-			}
+			plan.rename(inputs, kind, c, to)
 		}
 	}
 	return final
 }
 
+// rename records that every member of a class is called to in the merged
+// document.
+func (plan *componentPlan) rename(inputs []*prepared, kind string, class []*member, to string) {
+	for _, mb := range class {
+		if mb.name == to {
+			continue
+		}
+		rn := plan.renames[mb.input]
+		if rn.components[kind] == nil {
+			rn.components[kind] = map[string]string{}
+		}
+		rn.components[kind][mb.name] = to
+		plan.report = append(plan.report, Rename{Kind: kind, Key: inputs[mb.input].Key, From: mb.name, To: to})
+	}
+}
+
 // groupClasses orders the definitions of one name by class, each class by
-// input, and the classes by their first input; inputs are sorted by key.
+// input, and the classes by size, largest first, then by their first
+// input; inputs are sorted by key.
 func groupClasses(members []*member) [][]*member {
 	byClass := map[int][]*member{}
 	var order []int
@@ -228,7 +246,13 @@ func groupClasses(members []*member) [][]*member {
 	for _, c := range byClass {
 		sort.Slice(c, func(i, j int) bool { return c[i].input < c[j].input })
 	}
-	sort.Slice(order, func(i, j int) bool { return byClass[order[i]][0].input < byClass[order[j]][0].input })
+	sort.Slice(order, func(i, j int) bool {
+		a, b := byClass[order[i]], byClass[order[j]]
+		if len(a) != len(b) {
+			return len(a) > len(b)
+		}
+		return a[0].input < b[0].input
+	})
 	out := make([][]*member, len(order))
 	for i, id := range order {
 		out[i] = byClass[id]

@@ -2,8 +2,10 @@ package merge
 
 import (
 	"encoding/binary"
+	"maps"
 	"math"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -104,6 +106,11 @@ func (tt *typeTable) mayHoldRewritable(t reflect.Type) bool {
 	tt.visiting[t] = true
 	defer delete(tt.visiting, t)
 	holds := false
+	if t.Kind() == reflect.Interface {
+		// Raw JSON (extensions, examples) may hold $refs too.
+		tt.mayHold[t] = true
+		return true
+	}
 	switch t {
 	case responsesPtrType, callbackPtrType, pathsPtrType, linkType, securityReqType, securityReqsType:
 		holds = true
@@ -259,6 +266,7 @@ func (f *fingerprinter) walk(v reflect.Value) {
 		f.byte(1)
 		f.string(e.Type().String())
 		f.walk(e)
+		f.rawDeps(e.Interface())
 	case reflect.Struct:
 		f.walkStruct(v)
 	case reflect.Map:
@@ -291,6 +299,19 @@ func (f *fingerprinter) walk(v reflect.Value) {
 		// Channels, funcs and the like never occur in the model; their
 		// kind alone keeps two different values from looking equal.
 		f.string(v.Kind().String())
+	}
+}
+
+// rawDeps collects a reference written inside a raw JSON value:
+// extensions such as Stripe's x-expansionResources hold real $refs, which
+// must follow renames like any other. walk reaches the nested values.
+func (f *fingerprinter) rawDeps(v any) {
+	if x, ok := v.(map[string]any); ok {
+		if ref, ok := x["$ref"].(string); ok {
+			if target, _, ok := parseLocalRef(ref); ok {
+				f.deps = append(f.deps, target)
+			}
+		}
 	}
 }
 
@@ -427,6 +448,63 @@ func (r *rewriter) walk(v reflect.Value) (reflect.Value, bool) {
 		return r.walkMap(v)
 	case reflect.Slice:
 		return r.walkSlice(v)
+	case reflect.Interface:
+		if v.IsNil() {
+			return v, false
+		}
+		nv, changed := r.raw(v.Elem().Interface())
+		if !changed {
+			return v, false
+		}
+		c := reflect.New(t).Elem()
+		c.Set(reflect.ValueOf(nv))
+		return c, true
+	}
+	return v, false
+}
+
+// raw rewrites the $refs inside a raw JSON value (see rawDeps), copying on
+// write like the rest.
+func (r *rewriter) raw(v any) (any, bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		var c map[string]any
+		for k, e := range x {
+			var ne any
+			changed := false
+			if ref, ok := e.(string); ok && k == "$ref" {
+				ne, changed = r.ref(ref, false)
+			} else {
+				ne, changed = r.raw(e)
+			}
+			if !changed {
+				continue
+			}
+			if c == nil {
+				c = maps.Clone(x)
+			}
+			c[k] = ne
+		}
+		if c == nil {
+			return v, false
+		}
+		return c, true
+	case []any:
+		var c []any
+		for i, e := range x {
+			ne, changed := r.raw(e)
+			if !changed {
+				continue
+			}
+			if c == nil {
+				c = slices.Clone(x)
+			}
+			c[i] = ne
+		}
+		if c == nil {
+			return v, false
+		}
+		return c, true
 	}
 	return v, false
 }

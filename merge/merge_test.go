@@ -153,35 +153,35 @@ func TestMergeSharesEqualComponentsAndRenamesDifferentOnes(t *testing.T) {
 	doc, report := mergeJSON(t, inputs)
 
 	schemas := at(doc, "components", "schemas").(map[string]any)
-	if _, ok := schemas["User"]; !ok {
-		t.Errorf("equal schema User is not shared under its own name: %v", orderedKeys(schemas))
+	// User is equal in both: shared. Item differs; Wrapper is written
+	// identically in both but refers to the two different Items, so it
+	// differs too. With one definition each, the first input by key keeps
+	// the name and the other is renamed after its group.
+	want := []string{"Item", "Item_users.public", "User", "Wrapper", "Wrapper_users.public"}
+	if got := orderedKeys(schemas); !slices.Equal(got, want) {
+		t.Errorf("schemas = %v, want %v", got, want)
 	}
-	// Item differs; Wrapper is written identically in both but refers to
-	// the two different Items, so it differs too.
-	for _, name := range []string{"Item_shop.public", "Item_users.public", "Wrapper_shop.public", "Wrapper_users.public"} {
-		if _, ok := schemas[name]; !ok {
-			t.Errorf("schema %s missing; have %v", name, orderedKeys(schemas))
-		}
-	}
-	for _, name := range []string{"Item", "Wrapper"} {
-		if _, ok := schemas[name]; ok {
-			t.Errorf("schema %s kept its name although its definitions differ", name)
-		}
-	}
-	if got := at(schemas, "Wrapper_shop.public", "properties", "item", "$ref"); got != "#/components/schemas/Item_shop.public" {
+	if got := at(schemas, "Wrapper_users.public", "properties", "item", "$ref"); got != "#/components/schemas/Item_users.public" {
 		t.Errorf("ref inside renamed Wrapper = %v", got)
+	}
+	if got := at(schemas, "Wrapper", "properties", "item", "$ref"); got != "#/components/schemas/Item" {
+		t.Errorf("ref inside kept Wrapper = %v", got)
 	}
 	if got := at(schemas, "Wrapper_users.public", "properties", "user", "$ref"); got != "#/components/schemas/User" {
 		t.Errorf("ref to shared User = %v", got)
 	}
+	if got := at(schemas, "Item_users.public", "properties", "sku", "type"); got != "string" {
+		t.Errorf("renamed Item is not the users group's: type %v", got)
+	}
 	shopGet := at(doc, "paths", "/api:shop/users/{id}", "get").(map[string]any)
-	if got := at(shopGet, "responses", "200", "content", "application/json", "schema", "$ref"); got != "#/components/schemas/Wrapper_shop.public" {
+	usersGet := at(doc, "paths", "/api:users/users/{id}", "get")
+	if got := at(usersGet, "responses", "200", "content", "application/json", "schema", "$ref"); got != "#/components/schemas/Wrapper_users.public" {
 		t.Errorf("operation ref = %v", got)
 	}
 	if got := at(doc, "components", "parameters", "Id"); got == nil {
 		t.Error("equal parameter Id is not shared")
 	}
-	if !hasRename(report, Rename{Kind: "schemas", Key: "prod/main/shop/public", From: "Item", To: "Item_shop.public"}) {
+	if !hasRename(report, Rename{Kind: "schemas", Key: "prod/main/users/public", From: "Item", To: "Item_users.public"}) {
 		t.Errorf("rename of Item not reported: %+v", report.Renames)
 	}
 	if !hasRename(report, Rename{Kind: "securitySchemes", Key: "prod/main/users/public", From: "bearerAuth", To: "bearerAuth_users.public"}) {
@@ -191,11 +191,10 @@ func TestMergeSharesEqualComponentsAndRenamesDifferentOnes(t *testing.T) {
 	// Security: the different bearerAuth schemes are renamed and the
 	// requirements follow; the document-level one is pushed down, the
 	// explicit "no security" stays.
-	usersGet := at(doc, "paths", "/api:users/users/{id}", "get")
 	if got, _ := json.Marshal(at(usersGet, "security")); string(got) != `[{"bearerAuth_users.public":[]}]` {
 		t.Errorf("pushed-down security = %s", got)
 	}
-	if got, _ := json.Marshal(at(shopGet, "security")); string(got) != `[{"bearerAuth_shop.public":[]}]` {
+	if got, _ := json.Marshal(at(shopGet, "security")); string(got) != `[{"bearerAuth":[]}]` {
 		t.Errorf("operation security = %s", got)
 	}
 	if got, _ := json.Marshal(at(doc, "paths", "/api:users/login", "post", "security")); string(got) != `[]` {
@@ -276,7 +275,7 @@ components:
 			{Key: "b", Doc: loadYAML(t, tree("integer"))},
 		})
 		schemas := at(doc, "components", "schemas").(map[string]any)
-		if got := orderedKeys(schemas); !slices.Equal(got, []string{"Leaf_a", "Leaf_b", "Node_a", "Node_b"}) {
+		if got := orderedKeys(schemas); !slices.Equal(got, []string{"Leaf", "Leaf_b", "Node", "Node_b"}) {
 			t.Fatalf("schemas = %v", got)
 		}
 		if got := at(schemas, "Node_b", "properties", "children", "items", "$ref"); got != "#/components/schemas/Node_b" {
@@ -462,4 +461,29 @@ func mustMarshal(t testing.TB, doc *openapi3.T) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+func TestMergeLetsTheMostSharedDefinitionKeepItsName(t *testing.T) {
+	doc := func(format string) string {
+		return `
+openapi: 3.0.0
+info: {title: t, version: "1"}
+paths: {}
+components:
+  securitySchemes:
+    bearerAuth: {type: http, scheme: bearer, bearerFormat: ` + format + `}
+`
+	}
+	// Three groups agree, one (sorted first) differs: the majority keeps
+	// the name whatever the order of the keys.
+	_, report := mergeJSON(t, []Input{
+		{Key: "w/a-odd", Doc: loadYAML(t, doc("opaque"))},
+		{Key: "w/b", Doc: loadYAML(t, doc("JWT"))},
+		{Key: "w/c", Doc: loadYAML(t, doc("JWT"))},
+		{Key: "w/d", Doc: loadYAML(t, doc("JWT"))},
+	})
+	want := []Rename{{Kind: "securitySchemes", Key: "w/a-odd", From: "bearerAuth", To: "bearerAuth_a-odd"}}
+	if !slices.Equal(report.Renames, want) {
+		t.Errorf("renames = %+v, want %+v", report.Renames, want)
+	}
 }

@@ -43,12 +43,15 @@
 //     callbacks). Two definitions with one name are the same when they are
 //     equal field by field and the components they refer to are the same
 //     too, recursively; cycles are fine (see planComponents). Same
-//     definitions are written once. Different definitions of one name are
-//     all renamed, "<name>_<suffix>", the suffix being the shortest tail of
-//     the input's key that tells them apart (the group name, else
-//     "workspace.group", …), and every $ref and discriminator mapping to
-//     them is rewritten. A name the specification does not allow (it wants
-//     ^[a-zA-Z0-9._-]+$) is made valid the same way.
+//     definitions are written once. When one name has different
+//     definitions, the one shared by most inputs keeps the name (the first
+//     input by key breaks a tie) and every other one is renamed
+//     "<name>_<suffix>", the suffix being the shortest tail of the input's
+//     key that tells them apart (the group name, else "workspace.group",
+//     …); every $ref, discriminator mapping and $ref inside an extension
+//     (Stripe's x-expansionResources) follows. A name the specification
+//     does not allow (it wants ^[a-zA-Z0-9._-]+$) is made valid: runs of
+//     other characters become one dash.
 //   - operationIds used by several inputs are renamed in each, the same
 //     way; links that name them follow.
 //   - Tags. Groups of one workspace share their tags; a tag name used in

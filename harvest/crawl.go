@@ -114,6 +114,7 @@ func (c *Crawler) Crawl(ctx context.Context, sources []Source, emit func(ctx con
 		opts:     opts,
 		logger:   logger,
 		emitSpec: emit,
+		maxPages: maxPages,
 		http: newStack(stackConfig{Options: opts, Transport: c.Transport, Logger: logger,
 			Wait: c.Wait, Rand: c.Rand}),
 	}
@@ -166,6 +167,7 @@ type crawl struct {
 	logger   *slog.Logger
 	http     fetcher
 	emitSpec func(context.Context, Spec) error
+	maxPages int
 
 	found, fetched, failed atomic.Int64
 }

@@ -120,8 +120,8 @@ func listAll[T any](ctx context.Context, s *sourceRun, op, base string, header h
 		page = 1
 	}
 	for pages := 1; ; pages++ {
-		if pages > maxPages {
-			return nil, fmt.Errorf("list %s: %w (more than %d pages)", op, ErrPagingLoop, maxPages)
+		if pages > s.maxPages {
+			return nil, fmt.Errorf("list %s: %w (more than %d pages)", op, ErrPagingLoop, s.maxPages)
 		}
 		u := base
 		if page > 0 {

@@ -151,11 +151,13 @@ func (s *sourceRun) metaInstance(ctx context.Context, f *filter, inst metaInstan
 			return nil
 		})
 	}
-	err = lists.Wait()
-	if derr := docs.Wait(); err == nil {
-		err = derr
+	// A document's error (emit failed) is the cause; the listings then
+	// only saw their context cancelled.
+	lerr := lists.Wait()
+	if derr := docs.Wait(); derr != nil {
+		return derr
 	}
-	return err
+	return lerr
 }
 
 func hostOf(raw string) string {

@@ -38,7 +38,9 @@
 // only the metadata token. A group may be hosted on another instance's
 // listener than its own (as in Xano's documentation); always follow the
 // URLs the listings return. With Options.OlderRelease, /openapi answers
-// 404 and only documentation.link serves the document.
+// 404 and only documentation.link serves the document; with
+// Options.WorkspaceEnvelope, /workspace answers a paged envelope instead
+// of an array.
 //
 // Errors use Xano's body {"code","message","payload"}: 401
 // ERROR_CODE_UNAUTHORIZED (wrong key, wrong or expired authToken), 403

@@ -245,6 +245,10 @@ func (s *Server) metaWorkspaces(c *call) {
 	for i := range inst.Workspaces {
 		list = append(list, item(&inst.Workspaces[i]))
 	}
+	if s.opts.WorkspaceEnvelope {
+		c.sendJSON(object{{"curPage", 1}, {"nextPage", nil}, {"prevPage", nil}, {"items", list}})
+		return
+	}
 	c.sendJSON(list)
 }
 

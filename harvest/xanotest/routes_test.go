@@ -304,3 +304,17 @@ func TestETagAnswers304(t *testing.T) {
 	}
 	t.Error("the document never changed over ten generations")
 }
+
+func TestWorkspaceEnvelope(t *testing.T) {
+	fleet := Generate(GenOptions{Seed: 16, Workspaces: 3, Groups: 1, Endpoints: 1})
+	srv := NewServer(t, Options{Fleet: fleet, WorkspaceEnvelope: true})
+	u := srv.InstanceURL(fleet.Instances[0].Name) + "/api:meta/workspace"
+	env := decode[struct {
+		CurPage  int   `json:"curPage"`
+		NextPage *int  `json:"nextPage"`
+		Items    []any `json:"items"`
+	}](t, get(t, u, srv.MetaToken()))
+	if env.CurPage != 1 || env.NextPage != nil || len(env.Items) != 3 {
+		t.Errorf("envelope %+v", env)
+	}
+}

@@ -39,6 +39,10 @@ type Options struct {
 	// Metadata API's /openapi route answers 404, and only each group's
 	// documentation.link (the apispec URL) serves the document.
 	OlderRelease bool
+	// WorkspaceEnvelope makes the Metadata API's /workspace answer the
+	// paged envelope {curPage,nextPage,prevPage,items} that part of Xano's
+	// documentation shows, instead of the bare array of the reference.
+	WorkspaceEnvelope bool
 	// Logger receives one line per listener error; default discards.
 	Logger *slog.Logger
 	// Now is the clock of the free-plan rate limit; default time.Now.

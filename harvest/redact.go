@@ -72,15 +72,3 @@ func redactText(s string) string {
 	s = secretParamPattern.ReplaceAllString(s, "${1}"+redacted)
 	return userinfoPattern.ReplaceAllString(s, "${1}"+redacted+"@")
 }
-
-// scrub removes known secret values (keys, tokens) from a message. It is
-// the last line of defence for text that came from elsewhere, such as an
-// error of the network stack.
-func scrub(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, redacted)
-		}
-	}
-	return redactText(s)
-}

@@ -73,7 +73,7 @@ func (r *retrier) decide(attempt int, resp *response, err error) (time.Duration,
 		if d, ok := r.retryAfter(resp.Header.Get("Retry-After")); ok {
 			return d, true
 		}
-		return r.backoff(r.opts.RateLimitBackoff, attempt), true
+		return r.rateLimitBackoff(attempt), true
 	case resp.Status == http.StatusNotImplemented || isAccessDenied(resp):
 		return 0, false
 	case resp.Status >= 200 && resp.Status < 300 && looksLikeHTML(resp):
@@ -87,10 +87,8 @@ func (r *retrier) decide(attempt int, resp *response, err error) (time.Duration,
 	return 0, false
 }
 
-// backoff is base·2^attempt, capped, with jitter taking it down to half:
-// a spread that still guarantees most of the intended pause. A 429's base
-// may exceed MaxBackoff (it is a window the server enforces), so the cap is
-// never below the base.
+// backoff is base·2^attempt, capped at MaxBackoff, with jitter taking it
+// down to half: a spread that still guarantees most of the intended pause.
 func (r *retrier) backoff(base time.Duration, attempt int) time.Duration {
 	limit := max(r.opts.MaxBackoff, base)
 	d := base
@@ -99,6 +97,19 @@ func (r *retrier) backoff(base time.Duration, attempt int) time.Duration {
 	}
 	d = min(d, limit)
 	return d/2 + time.Duration(r.rand()*float64(d/2))
+}
+
+// rateLimitBackoff is the wait after a 429 that did not say how long:
+// RateLimitBackoff doubling each time, capped at MaxRetryAfter, with jitter
+// only on top, so that even the first wait clears a window of
+// RateLimitBackoff (Xano's free plan counts 20 s).
+func (r *retrier) rateLimitBackoff(attempt int) time.Duration {
+	d := r.opts.RateLimitBackoff
+	for i := 0; i < attempt && d < r.opts.MaxRetryAfter; i++ {
+		d *= 2
+	}
+	d = min(d, max(r.opts.MaxRetryAfter, r.opts.RateLimitBackoff))
+	return d + time.Duration(r.rand()*float64(d/4))
 }
 
 // retryAfter parses Retry-After as seconds or as an HTTP date, capped at

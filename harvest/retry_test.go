@@ -104,7 +104,7 @@ func TestRetryTooManyRequests(t *testing.T) {
 		{"seconds", status(429, "Retry-After", "7"), 7 * time.Second},
 		{"http-date", status(429, "Retry-After", date), 30 * time.Second},
 		{"capped", status(429, "Retry-After", "3600"), 60 * time.Second},
-		{"absent: clear the free-plan window", status(429), 15 * time.Second}, // 20s with jitter 0.5 → 15s
+		{"absent: clear the free-plan window", status(429), 22500 * time.Millisecond}, // 20s, jitter 0.5 of a quarter on top
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -137,6 +137,22 @@ func TestNoRetryOnPermanentAnswers(t *testing.T) {
 				t.Fatalf("retried a permanent answer: %d calls, waits %v", s.calls, s.waits)
 			}
 		})
+	}
+}
+
+func TestRetryRateLimitBackoffGrowsAndIsCapped(t *testing.T) {
+	s := &scripted{outcomes: []func() (*response, error){status(429)}}
+	r := newTestRetrier(s, 4)
+	r.rand = func() float64 { return 0 }
+	r.fetch(context.Background(), &request{URL: "http://h/doc"})
+	want := []time.Duration{20 * time.Second, 40 * time.Second, 60 * time.Second, 60 * time.Second}
+	if len(s.waits) != len(want) {
+		t.Fatalf("waits %v, want %v", s.waits, want)
+	}
+	for i := range want {
+		if s.waits[i] != want[i] {
+			t.Fatalf("waits %v, want %v", s.waits, want)
+		}
 	}
 }
 

@@ -94,7 +94,7 @@ func validate(ctx context.Context, body []byte) error {
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return err
 	}
-	repair(raw, false)
+	repair(raw)
 	fixed, err := json.Marshal(raw)
 	if err != nil {
 		return err
@@ -124,11 +124,11 @@ var numericKeywords = map[string]bool{"minItems": true, "maxItems": true, "minLe
 
 // repair fixes, in place, only what Xano gets wrong without changing the
 // contract.
-func repair(v any, _ bool) {
+func repair(v any) {
 	switch v := v.(type) {
 	case []any:
 		for _, e := range v {
-			repair(e, false)
+			repair(e)
 		}
 	case map[string]any:
 		for k, x := range v {
@@ -139,8 +139,7 @@ func repair(v any, _ bool) {
 			}
 		}
 		_, isParam := v["in"]
-		if b, ok := v["required"].(bool); ok && !isParam {
-			_ = b
+		if _, ok := v["required"].(bool); ok && !isParam {
 			delete(v, "required")
 		}
 		if isParam && v["in"] == "path" {
@@ -163,7 +162,7 @@ func repair(v any, _ bool) {
 			}
 		}
 		for _, x := range v {
-			repair(x, false)
+			repair(x)
 		}
 	}
 }

@@ -2,9 +2,140 @@ package main
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/specharvest/specharvest/harvest"
+	"github.com/specharvest/specharvest/harvest/validate"
 )
 
+// warningsShown is how many warnings a verdict lists without -v: enough
+// to see what kind they are, few enough that errors stay in view.
+const warningsShown = 10
+
+// validateReport is one document's verdict in --format json.
+type validateReport struct {
+	Name  string `json:"name"`
+	Error string `json:"error,omitempty"` // the document could not be read
+	validate.Summary
+}
+
 func cmdValidate(ctx context.Context, e *env, args []string) error {
-	return errors.New("not implemented yet")
+	fs := newFlagSet(e, "validate")
+	var verbose bool
+	fs.BoolVar(&verbose, "v", false, "list every warning, not only the first ten")
+	fs.BoolVar(&verbose, "verbose", false, "same as -v")
+	format := fs.String("format", "text", "output format: text or json")
+	externalRefs := fs.Bool("external-refs", false, "follow $refs to other files and URLs")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("usage: specharvest validate FILE|URL... [-v] [--format text|json] [--external-refs]")
+	}
+	if *format != "text" && *format != "json" {
+		return usagef("--format must be text or json, not %q", *format)
+	}
+	readOpts := harvest.DefaultOptions()
+	readOpts.ExternalRefs = *externalRefs
+	var reports []validateReport
+	invalid := 0
+	for _, arg := range pos {
+		body, name, err := harvest.ReadDocument(ctx, arg, readOpts)
+		if name == "" {
+			name = arg
+		}
+		if err != nil {
+			invalid++
+			reports = append(reports, validateReport{Name: name, Error: err.Error()})
+			if *format == "text" {
+				fmt.Fprintf(e.stdout, "%s: INVALID, cannot be read: %v\n", name, err)
+			}
+			continue
+		}
+		res := validate.Load(ctx, body, validate.Options{ExternalRefs: *externalRefs})
+		if !res.Valid {
+			invalid++
+		}
+		reports = append(reports, validateReport{Name: name, Summary: res.Summary()})
+		if *format == "text" {
+			printVerdict(e.stdout, name, res, verbose)
+		}
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(reports); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+	} else if len(pos) > 1 {
+		fmt.Fprintf(e.stdout, "%d documents: %d valid, %d invalid\n", len(pos), len(pos)-invalid, invalid)
+	}
+	if invalid > 0 {
+		return &exitError{code: exitFailure, silent: true}
+	}
+	return nil
+}
+
+// printVerdict writes one document's verdict: a headline, then every
+// error, then the warnings, the first few only unless verbose.
+func printVerdict(w io.Writer, name string, res *validate.Result, verbose bool) {
+	verdict := "VALID"
+	if !res.Valid {
+		verdict = "INVALID"
+	}
+	version := "unknown version"
+	if res.OpenAPI != "" {
+		version = "OpenAPI " + res.OpenAPI
+		if res.OpenAPI == "2.0" {
+			version = "Swagger 2.0"
+		}
+	}
+	errs, warnings := res.Errors(), res.Warnings()
+	fmt.Fprintf(w, "%s: %s, %s, %s (%s, %s)\n", name, verdict, version, nounCount(res.Operations, "operation"), nounCount(errs, "error"), nounCount(warnings, "warning"))
+	if !verbose && warnings > warningsShown {
+		fmt.Fprintf(w, "  warnings by rule: %s\n", tallyByRule(res.Problems, validate.LevelWarning))
+	}
+	shown := 0
+	for _, p := range res.Problems {
+		if p.Level == validate.LevelWarning {
+			if !verbose && shown == warningsShown {
+				continue
+			}
+			shown++
+		}
+		fmt.Fprintf(w, "  %s\n", p)
+	}
+	if hidden := warnings - shown; hidden > 0 {
+		fmt.Fprintf(w, "  … and %d more warnings (-v lists them)\n", hidden)
+	}
+}
+
+func nounCount(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// tallyByRule summarises the problems of one level as "rule N, rule N",
+// most frequent first.
+func tallyByRule(problems []validate.Problem, level validate.Level) string {
+	counts := map[string]int{}
+	for _, p := range problems {
+		if p.Level == level {
+			counts[p.Rule]++
+		}
+	}
+	rules := sortedKeys(counts)
+	sort.SliceStable(rules, func(i, j int) bool { return counts[rules[i]] > counts[rules[j]] })
+	parts := make([]string, len(rules))
+	for i, r := range rules {
+		parts[i] = fmt.Sprintf("%s %d", r, counts[r])
+	}
+	return strings.Join(parts, ", ")
 }

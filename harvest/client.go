@@ -66,9 +66,18 @@ type stackConfig struct {
 	Rand      func() float64 // in [0,1), for jitter
 }
 
-// newStack builds the layered client. The returned fetcher is safe for
-// concurrent use; the limits it enforces hold across all its callers.
-func newStack(cfg stackConfig) fetcher {
+// stack is the layered client, with a handle on its throttle so that the
+// crawl can slow down a host it learns is rate-limited.
+type stack struct {
+	top      fetcher
+	throttle *throttle
+}
+
+func (s *stack) fetch(ctx context.Context, req *request) (*response, error) { return s.top.fetch(ctx, req) }
+
+// newStack builds the layered client. It is safe for concurrent use; the
+// limits it enforces hold across all its callers.
+func newStack(cfg stackConfig) *stack {
 	opts := cfg.Options.withDefaults()
 	if cfg.Wait == nil {
 		cfg.Wait = waitTimer
@@ -79,10 +88,9 @@ func newStack(cfg stackConfig) fetcher {
 	if cfg.Logger == nil {
 		cfg.Logger = discardLogger()
 	}
-	var f fetcher = newHTTPFetcher(cfg.Transport, opts.Timeout, opts.MaxSpecBytes)
-	f = newThrottle(f, opts.Concurrency, opts.PerHost, opts.Rate, cfg.Wait)
-	f = &retrier{next: f, opts: opts, wait: cfg.Wait, rand: cfg.Rand, logger: cfg.Logger}
-	return statusCheck{next: f}
+	th := newThrottle(newHTTPFetcher(cfg.Transport, opts.Timeout, opts.MaxSpecBytes), opts.Concurrency, opts.PerHost, opts.Rate, cfg.Wait)
+	var f fetcher = &retrier{next: th, opts: opts, wait: cfg.Wait, rand: cfg.Rand, logger: cfg.Logger}
+	return &stack{top: statusCheck{next: f}, throttle: th}
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

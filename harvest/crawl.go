@@ -165,7 +165,7 @@ type crawl struct {
 	c        *Crawler
 	opts     Options
 	logger   *slog.Logger
-	http     fetcher
+	http     *stack
 	emitSpec func(context.Context, Spec) error
 	maxPages int
 

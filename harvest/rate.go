@@ -35,3 +35,9 @@ func (p *pacer) reserve() time.Duration {
 	p.next = start.Add(p.interval)
 	return start.Sub(now)
 }
+
+// slowerThan says whether the pacer already allows fewer requests per
+// second than perSecond.
+func (p *pacer) slowerThan(perSecond float64) bool {
+	return p.interval >= time.Duration(float64(time.Second)/perSecond)
+}

@@ -29,7 +29,13 @@ type metaInstance struct {
 	XanoDomain   string `json:"xano_domain"`
 	CustomDomain string `json:"custom_domain"`
 	MetaAPI      string `json:"meta_api"`
+	RateLimit    bool   `json:"rate_limit"`
 }
+
+// freePlanRate is Xano's free-plan limit, 10 requests per 20 seconds,
+// applied to an instance whose listing says rate_limit: pacing at it
+// costs less than meeting 429s and their 20-second backoffs.
+const freePlanRate = 10.0 / 20
 
 type metaWorkspace struct {
 	ID   flexID `json:"id"`
@@ -97,6 +103,9 @@ func (s *sourceRun) metaInstance(ctx context.Context, f *filter, inst metaInstan
 	api := inst.metaAPI()
 	if api == "" {
 		return s.failScope(ctx, prefix, fmt.Errorf("instance %q: the listing gives no meta_api URL", name))
+	}
+	if inst.RateLimit {
+		s.http.throttle.paceHost(api, freePlanRate)
 	}
 	auth := bearer(s.src.Token)
 	wss, err := listAll(ctx, s, fmt.Sprintf("workspaces of instance %q", name), api+"/workspace", auth, false,

@@ -64,14 +64,32 @@ func (t *throttle) host(raw string) *hostLimit {
 	return h
 }
 
+// paceHost sets a host's rate when it is slower than the configured one:
+// an instance the listing says is rate-limited is paced before it has to
+// say 429.
+func (t *throttle) paceHost(rawURL string, perSecond float64) {
+	if perSecond <= 0 || (t.rate > 0 && t.rate <= perSecond) {
+		return
+	}
+	h := t.host(rawURL)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if h.pacing == nil || !h.pacing.slowerThan(perSecond) {
+		h.pacing = newPacer(perSecond, t.now)
+	}
+}
+
 func (t *throttle) fetch(ctx context.Context, req *request) (*response, error) {
 	h := t.host(req.URL)
 	if err := acquire(ctx, h.slots); err != nil {
 		return nil, &FetchError{URL: RedactURL(req.URL), Err: err}
 	}
 	defer func() { <-h.slots }()
-	if h.pacing != nil {
-		if err := t.wait(ctx, h.pacing.reserve()); err != nil {
+	t.mu.Lock()
+	pacing := h.pacing
+	t.mu.Unlock()
+	if pacing != nil {
+		if err := t.wait(ctx, pacing.reserve()); err != nil {
 			return nil, &FetchError{URL: RedactURL(req.URL), Err: err}
 		}
 	}

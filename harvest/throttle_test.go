@@ -163,3 +163,33 @@ func TestRateOverHTTP(t *testing.T) {
 		t.Fatalf("6 requests at 40/s spanned only %s", span)
 	}
 }
+
+func TestPaceHostSlowsOnlyThatHost(t *testing.T) {
+	var mu sync.Mutex
+	var waits []time.Duration // every wait of either host
+	ok := fetcherFunc(func(ctx context.Context, req *request) (*response, error) { return &response{Status: 200}, nil })
+	th := newThrottle(ok, 4, 4, 0, func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		waits = append(waits, d)
+		mu.Unlock()
+		return nil
+	})
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	th.now = func() time.Time { return now }
+	th.paceHost("http://free.example/api:meta", freePlanRate)
+	for i := 0; i < 3; i++ {
+		th.fetch(context.Background(), &request{URL: "http://free.example/api:meta/workspace"})
+		th.fetch(context.Background(), &request{URL: "http://paid.example/api:meta/workspace"})
+	}
+	want := []time.Duration{0, 2 * time.Second, 4 * time.Second}
+	if len(waits) != len(want) || waits[1] != want[1] || waits[2] != want[2] {
+		t.Fatalf("waits %v, want %v from the free host and none from the paid one", waits, want)
+	}
+
+	// A configured rate slower than the plan's is kept.
+	slow := newThrottle(ok, 4, 4, 0.1, nil)
+	slow.paceHost("http://free.example/", freePlanRate)
+	if h := slow.host("http://free.example/"); h.pacing == nil || h.pacing.interval != 10*time.Second {
+		t.Fatalf("the slower configured rate was replaced")
+	}
+}

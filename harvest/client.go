@@ -73,7 +73,9 @@ type stack struct {
 	throttle *throttle
 }
 
-func (s *stack) fetch(ctx context.Context, req *request) (*response, error) { return s.top.fetch(ctx, req) }
+func (s *stack) fetch(ctx context.Context, req *request) (*response, error) {
+	return s.top.fetch(ctx, req)
+}
 
 // newStack builds the layered client. It is safe for concurrent use; the
 // limits it enforces hold across all its callers.

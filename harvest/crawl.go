@@ -129,10 +129,11 @@ func (c *Crawler) Crawl(ctx context.Context, sources []Source, emit func(ctx con
 			run.mu.Lock()
 			run.result.Took = time.Since(start)
 			run.done = err == nil
+			res := run.result
 			run.mu.Unlock()
 			logger.LogAttrs(gctx, slog.LevelInfo, "source crawled", slog.String("source", s.Name),
-				slog.Int("groups", run.result.Groups), slog.Int("errors", run.result.Errors),
-				slog.Int("failed_scopes", len(run.result.Failed)), slog.Duration("took", run.result.Took))
+				slog.Int("groups", res.Groups), slog.Int("errors", res.Errors),
+				slog.Int("failed_scopes", len(res.Failed)), slog.Duration("took", res.Took))
 			return err
 		})
 	}

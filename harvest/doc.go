@@ -85,6 +85,9 @@
 //     Options.PerHost per host (host and port), optionally paced to
 //     Options.Rate requests per second per host. They count requests, not
 //     goroutines, so listings waiting for their documents hold no slot.
+//     An instance that the Metadata API's master listing marks
+//     rate_limit: true is paced at Xano's free-plan rate (10 requests per
+//     20 s) unless Options.Rate is slower already.
 //   - Each attempt has Options.Timeout for headers and body together; the
 //     crawl has Options.Deadline.
 //   - Bodies stop being read at Options.MaxSpecBytes (ErrBodyTooLarge,

@@ -64,6 +64,16 @@ func TestRedirectDropsAuthorizationToAnotherHost(t *testing.T) {
 	if got, _ := rec.get("/away"); got != "Bearer secret-token" {
 		t.Fatalf("the first request lacked its credential: %q", got)
 	}
+	// Why the policy exists: net/http on its own forwards the header to
+	// the same host name on another port.
+	plain, _ := http.NewRequest(http.MethodGet, origin.URL+"/away", nil)
+	plain.Header.Set("Authorization", "Bearer plain")
+	if resp, err := http.DefaultClient.Do(plain); err == nil {
+		resp.Body.Close()
+	}
+	if got, _ := rec.get("/landed"); got != "Bearer plain" {
+		t.Logf("net/http no longer forwards Authorization across ports (got %q); checkRedirect stays as a guard", got)
+	}
 
 	if _, err := h.fetch(context.Background(), &request{URL: origin.URL + "/here", Header: auth}); err != nil {
 		t.Fatal(err)

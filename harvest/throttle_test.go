@@ -113,57 +113,6 @@ func TestThrottleWaitingHostDoesNotHoldGlobalSlots(t *testing.T) {
 	}
 }
 
-func TestPacerSpacesRequests(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	p := newPacer(0.5, func() time.Time { return now }) // Xano free plan: 10 per 20 s
-	var waits []time.Duration
-	for i := 0; i < 4; i++ {
-		waits = append(waits, p.reserve())
-	}
-	want := []time.Duration{0, 2 * time.Second, 4 * time.Second, 6 * time.Second}
-	for i := range want {
-		if waits[i] != want[i] {
-			t.Fatalf("waits %v, want %v", waits, want)
-		}
-	}
-	now = now.Add(10 * time.Second) // idle time earns no burst beyond one request
-	if a, b := p.reserve(), p.reserve(); a != 0 || b != 2*time.Second {
-		t.Fatalf("after idle: %s, %s; want 0s, 2s", a, b)
-	}
-}
-
-func TestRateOverHTTP(t *testing.T) {
-	var mu sync.Mutex
-	var times []time.Time
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		times = append(times, time.Now())
-		mu.Unlock()
-	}))
-	defer srv.Close()
-	f := newStack(stackConfig{Options: Options{Concurrency: 8, PerHost: 8, Rate: 40, Timeout: 5 * time.Second}})
-	var g errgroup.Group
-	for i := 0; i < 6; i++ {
-		g.Go(func() error { _, err := f.fetch(context.Background(), &request{URL: srv.URL}); return err })
-	}
-	if err := g.Wait(); err != nil {
-		t.Fatal(err)
-	}
-	first, last := times[0], times[0]
-	for _, tm := range times {
-		if tm.Before(first) {
-			first = tm
-		}
-		if tm.After(last) {
-			last = tm
-		}
-	}
-	// 6 requests at 40/s: the last starts at least 5 × 25 ms after the first.
-	if span := last.Sub(first); span < 110*time.Millisecond {
-		t.Fatalf("6 requests at 40/s spanned only %s", span)
-	}
-}
-
 func TestPaceHostSlowsOnlyThatHost(t *testing.T) {
 	var mu sync.Mutex
 	var waits []time.Duration // every wait of either host

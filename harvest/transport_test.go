@@ -99,3 +99,17 @@ func TestHTTPFetcherErrorBodyIgnoresCap(t *testing.T) {
 		t.Fatalf("an error body is kept in part and not capped: %v %+v", err, resp)
 	}
 }
+
+func TestHTTPFetcherNetworkErrorHidesURL(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	addr := srv.URL
+	srv.Close() // nothing listens there now
+	_, err := newHTTPFetcher(nil, 5*time.Second, 1<<20).fetch(context.Background(), &request{URL: addr + "/doc?token=hush-hush"})
+	var fe *FetchError
+	if !errors.As(err, &fe) || fe.Status != 0 {
+		t.Fatalf("want a FetchError without status, got %v", err)
+	}
+	if strings.Contains(err.Error(), "hush-hush") || !strings.Contains(err.Error(), "token=REDACTED") {
+		t.Fatalf("error must name the redacted URL only: %v", err)
+	}
+}

@@ -259,9 +259,10 @@ func BuildCatalog(in CatalogInput) *Catalog {
 			cg.Change = ch.Change
 			cg.Findings = sortCatalogFindings(ch.Findings)
 		}
-		// A group that is new or changed now changed in this snapshot,
-		// whatever the caller knew before.
-		if cg.ChangedIn == "" && (cg.Change == catalogAdded || cg.Change == catalogChanged || in.Changes == nil) && cg.SHA256 != "" {
+		// A group that is new or changed changed in this snapshot, whatever
+		// the caller knew before; so did every group of a first snapshot
+		// that has a document.
+		if cg.Change == catalogAdded || cg.Change == catalogChanged || (in.Changes == nil && cg.ChangedIn == "" && cg.SHA256 != "") {
 			cg.ChangedIn = in.Snapshot
 		}
 		c.Groups = append(c.Groups, cg)

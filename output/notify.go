@@ -136,7 +136,7 @@ func Notify(ctx context.Context, logger *slog.Logger, hooks []Webhook, s RunSumm
 			logger.Debug("webhook not triggered", "hook", name)
 			continue
 		}
-		body, err := json.Marshal(notifyPayload{Text: notifyText(s, events), Tool: "specharvest", Events: events, Summary: capLists(s)})
+		body, err := json.Marshal(notifyPayload{Text: notifyText(s), Tool: "specharvest", Events: events, Summary: capLists(s)})
 		if err != nil {
 			errs[i] = fmt.Errorf("%s: encode summary: %w", name, err)
 			continue
@@ -266,31 +266,32 @@ func capLists(s RunSummary) RunSummary {
 	return s
 }
 
-// notifyText is the one message people read in their chat. Slack treats
-// &, < and > as markup, so names are escaped the way it asks.
-func notifyText(s RunSummary, events []string) string {
+// notifyText is the one message people read in their chat; it says the
+// worst first, whichever event sent it. Slack treats &, < and > as markup,
+// so names are escaped the way it asks.
+func notifyText(s RunSummary) string {
 	esc := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
 	var b strings.Builder
 	b.WriteString("specharvest: ")
 	var head []string
-	for _, e := range events {
-		switch e {
-		case NotifyBreaking:
-			h := fmt.Sprintf("%d breaking change%s", s.Breaking, notifyPlural(s.Breaking))
-			if n := len(s.BreakingGroups); n > 0 {
-				h += fmt.Sprintf(" in %d API group%s", n, notifyPlural(n))
-			}
-			head = append(head, h)
-		case NotifyFailure:
-			if s.ExitCode == 1 {
-				head = append(head, "the run failed")
-			} else {
-				head = append(head, fmt.Sprintf("%d group%s failed, %d stale", s.Failed, notifyPlural(s.Failed), s.Stale))
-			}
+	if s.ExitCode == 1 {
+		head = append(head, "the run failed")
+	}
+	if s.Breaking > 0 {
+		h := fmt.Sprintf("%d breaking change%s", s.Breaking, notifyPlural(s.Breaking))
+		if n := len(s.BreakingGroups); n > 0 {
+			h += fmt.Sprintf(" in %d API group%s", n, notifyPlural(n))
 		}
+		head = append(head, h)
+	}
+	if s.Failed+s.Stale > 0 {
+		head = append(head, fmt.Sprintf("%d group%s failed, %d stale", s.Failed, notifyPlural(s.Failed), s.Stale))
+	}
+	if s.GroupsAdded+s.GroupsRemoved+s.GroupsChanged > 0 {
+		head = append(head, fmt.Sprintf("%d added, %d removed, %d changed", s.GroupsAdded, s.GroupsRemoved, s.GroupsChanged))
 	}
 	if len(head) == 0 {
-		head = append(head, fmt.Sprintf("%d added, %d removed, %d changed", s.GroupsAdded, s.GroupsRemoved, s.GroupsChanged))
+		head = append(head, "no changes")
 	}
 	b.WriteString(strings.Join(head, "; "))
 	if s.Snapshot != "" {

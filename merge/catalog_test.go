@@ -1,0 +1,244 @@
+package merge
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+const catalogTestDocument = `{
+  "openapi": "3.0.0",
+  "info": {"title": "Books", "version": "2.1.0"},
+  "servers": [{"url": "https://x1.example.com/api:books"}, {"url": "/relative"}],
+  "tags": [{"name": "shelf"}],
+  "paths": {
+    "/books/{id}": {
+      "delete": {"operationId": "deleteBook", "tags": ["books"], "responses": {"204": {"description": "gone"}}},
+      "get": {"summary": "One book", "operationId": "getBook", "tags": ["books"], "responses": {"200": {"description": "ok"}}}
+    },
+    "/authors": {
+      "post": {"summary": "New author", "deprecated": true, "responses": {"201": {"description": "made"}}},
+      "get": {"summary": "All authors", "tags": ["authors"], "responses": {"200": {"description": "ok"}}}
+    }
+  }
+}`
+
+func TestCatalogOperationsOfADocument(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(catalogTestDocument))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := OperationsOf(doc)
+	want := []OperationInfo{
+		{Method: "GET", Path: "/authors", Summary: "All authors", Tags: []string{"authors"}},
+		{Method: "POST", Path: "/authors", Summary: "New author", Deprecated: true},
+		{Method: "GET", Path: "/books/{id}", Summary: "One book", OperationID: "getBook", Tags: []string{"books"}},
+		{Method: "DELETE", Path: "/books/{id}", OperationID: "deleteBook", Tags: []string{"books"}},
+	}
+	if !reflect.DeepEqual(ops, want) {
+		t.Errorf("operations:\n got %+v\nwant %+v", ops, want)
+	}
+	// Map iteration order must not leak into the result.
+	for i := 0; i < 20; i++ {
+		if again := OperationsOf(doc); !reflect.DeepEqual(again, ops) {
+			t.Fatalf("OperationsOf is not deterministic: %+v then %+v", ops, again)
+		}
+	}
+	if got := ServersOf(doc); !reflect.DeepEqual(got, []string{"https://x1.example.com/api:books", "/relative"}) {
+		t.Errorf("servers: %v", got)
+	}
+	if got := TagsOf(doc); !reflect.DeepEqual(got, []string{"authors", "books", "shelf"}) {
+		t.Errorf("tags: %v", got)
+	}
+	if OperationsOf(nil) != nil || ServersOf(nil) != nil || TagsOf(nil) != nil {
+		t.Error("a nil document has no operations, servers or tags")
+	}
+}
+
+func catalogTestInput() CatalogInput {
+	ops := func(n int) []OperationInfo {
+		var out []OperationInfo
+		for i := n; i > 0; i-- {
+			out = append(out, OperationInfo{Method: "get", Path: "/p" + string(rune('a'+i))})
+		}
+		return out
+	}
+	return CatalogInput{
+		Snapshot:  "20261127T020000Z",
+		Previous:  "20261126T020000Z",
+		Generated: time.Date(2026, 11, 27, 3, 0, 0, 0, time.FixedZone("CET", 3600)),
+		Groups: []CatalogGroupInput{
+			{Key: "prod/b/ws2/zeta", Source: "prod", Instance: "b", Workspace: "ws2", Group: "zeta", Status: "ok", SHA256: "aa", Valid: true, Operations: ops(2), ChangedIn: "20261101T020000Z"},
+			{Key: "prod/a/ws1/alpha", Source: "prod", Instance: "a", Workspace: "ws1", Group: "alpha", Status: "ok", SHA256: "bb", Valid: true, Operations: ops(3), Tags: []string{"x", "a", "x"}},
+			{Key: "prod/a/ws1/beta", Source: "prod", Instance: "a", Workspace: "ws1", Group: "beta", Status: "stale", SHA256: "cc", Valid: false, Errors: 2, OperationCount: 7, ChangedIn: "20261120T020000Z"},
+			{Key: "prod/a/ws0/gamma", Source: "prod", Instance: "a", Workspace: "ws0", Group: "gamma", Status: "failed", Error: "fetch: 503"},
+			{Key: "files/-/-/spec", Source: "files", Group: "spec", Status: "ok", SHA256: "dd", Valid: true, Operations: ops(1), ChangedIn: "20261001T020000Z"},
+		},
+		Changes: &CatalogChangesInput{
+			Base:    "20261126T020000Z",
+			Summary: ChangeSummary{GroupsAdded: 1, GroupsRemoved: 1, GroupsChanged: 1, GroupsStale: 1, Breaking: 3, NonBreaking: 2},
+			Groups: []CatalogGroupChangeInput{
+				{Key: "prod/a/ws1/alpha", Change: "added"},
+				{Key: "prod/a/ws1/beta", Change: "stale"},
+				{Key: "prod/b/ws2/zeta", Change: "changed", Findings: []Finding{
+					{ID: "response-property-added", Level: LevelInfo, Operation: "GET /pa", Message: "added"},
+					{ID: "api-path-removed", Level: LevelBreaking, Operation: "GET /pz", Message: "removed"},
+					{ID: "request-parameter-became-required", Level: LevelBreaking, Operation: "GET /pa", Message: "required"},
+					{ID: "response-media-type-added", Level: LevelWarning, Operation: "GET /pb", Message: "warned"},
+				}},
+				{Key: "prod/old/ws/gone", Change: "removed", Findings: []Finding{{ID: "api-group-removed", Level: LevelBreaking, Message: "gone"}}},
+			},
+		},
+		Timeline: []TimelineEntry{{ID: "20261125T020000Z"}, {ID: "20261127T020000Z"}, {ID: "20261126T020000Z"}},
+	}
+}
+
+func TestBuildCatalog(t *testing.T) {
+	c := BuildCatalog(catalogTestInput())
+
+	var keys []string
+	for _, g := range c.Groups {
+		keys = append(keys, g.Key)
+	}
+	if want := []string{"files/-/-/spec", "prod/a/ws0/gamma", "prod/a/ws1/alpha", "prod/a/ws1/beta", "prod/b/ws2/zeta"}; !reflect.DeepEqual(keys, want) {
+		t.Fatalf("groups are not in key order: %v", keys)
+	}
+	byKey := map[string]CatalogGroup{}
+	for _, g := range c.Groups {
+		byKey[g.Key] = g
+	}
+
+	if g := byKey["prod/a/ws1/beta"]; g.Operations != 7 || g.Endpoints != nil {
+		t.Errorf("a group without a readable document keeps the manifest's count: %d operations, %d listed", g.Operations, len(g.Endpoints))
+	}
+	if g := byKey["prod/a/ws1/alpha"]; g.Operations != 3 || g.Endpoints[0].Path != "/pb" || g.Endpoints[0].Method != "GET" {
+		t.Errorf("operations are counted, sorted and upper-cased: %+v", g.Endpoints)
+	}
+	if g := byKey["prod/a/ws1/alpha"]; !reflect.DeepEqual(g.Tags, []string{"a", "x"}) {
+		t.Errorf("tags are sorted without repeats: %v", g.Tags)
+	}
+
+	// Changed in: a new or changed group changed now; an unchanged one
+	// keeps what the manifest says; a failed group with no blob has none.
+	for key, want := range map[string]string{
+		"prod/a/ws1/alpha": "20261127T020000Z",
+		"prod/b/ws2/zeta":  "20261127T020000Z",
+		"prod/a/ws1/beta":  "20261120T020000Z",
+		"prod/a/ws0/gamma": "",
+		"files/-/-/spec":   "20261001T020000Z",
+	} {
+		if got := byKey[key].ChangedIn; got != want {
+			t.Errorf("%s changed_in = %q, want %q", key, got, want)
+		}
+	}
+
+	zeta := byKey["prod/b/ws2/zeta"]
+	var levels []Level
+	for _, f := range zeta.Findings {
+		levels = append(levels, f.Level)
+	}
+	if want := []Level{LevelBreaking, LevelBreaking, LevelWarning, LevelInfo}; !reflect.DeepEqual(levels, want) {
+		t.Errorf("findings are not breaking first: %v", levels)
+	}
+	if zeta.Change != "changed" {
+		t.Errorf("zeta change = %q", zeta.Change)
+	}
+
+	// Totals: the whole catalog, per instance, per workspace.
+	want := Totals{Groups: 5, OK: 3, Stale: 1, Failed: 1, Invalid: 1, Operations: 2 + 3 + 7 + 1, Changed: 2, Breaking: 2}
+	if c.Totals != want {
+		t.Errorf("totals:\n got %+v\nwant %+v", c.Totals, want)
+	}
+	var instances []string
+	for _, in := range c.Instances {
+		instances = append(instances, in.Source+"/"+in.Instance)
+	}
+	if !reflect.DeepEqual(instances, []string{"files/", "prod/a", "prod/b"}) {
+		t.Fatalf("instances: %v", instances)
+	}
+	a := c.Instances[1]
+	if a.Totals.Groups != 3 || a.Totals.Operations != 10 || a.Totals.Failed != 1 || a.Totals.Stale != 1 {
+		t.Errorf("instance a totals: %+v", a.Totals)
+	}
+	if len(a.Workspaces) != 2 || a.Workspaces[0].Workspace != "ws0" || a.Workspaces[1].Totals.Groups != 2 {
+		t.Errorf("instance a workspaces: %+v", a.Workspaces)
+	}
+	sum := 0
+	for _, in := range c.Instances {
+		for _, ws := range in.Workspaces {
+			sum += ws.Totals.Groups
+		}
+	}
+	if sum != len(c.Groups) {
+		t.Errorf("workspace totals count %d groups, the catalog has %d", sum, len(c.Groups))
+	}
+
+	// Changes: groups with breaking findings first, removals before
+	// changes, and the removed group (absent from Groups) is kept.
+	var order []string
+	for _, g := range c.Changes.Groups {
+		order = append(order, g.Key)
+	}
+	if want := []string{"prod/old/ws/gone", "prod/b/ws2/zeta", "prod/a/ws1/beta", "prod/a/ws1/alpha"}; !reflect.DeepEqual(order, want) {
+		t.Errorf("change order: %v, want %v", order, want)
+	}
+	if g := c.Changes.Groups[1]; g.Breaking != 2 || g.Warning != 1 || g.Info != 1 {
+		t.Errorf("zeta counts: %+v", g)
+	}
+
+	var timeline []string
+	for _, e := range c.Timeline {
+		timeline = append(timeline, e.ID)
+	}
+	if !reflect.DeepEqual(timeline, []string{"20261127T020000Z", "20261126T020000Z", "20261125T020000Z"}) {
+		t.Errorf("timeline is not newest first: %v", timeline)
+	}
+	if c.Generated.Location() != time.UTC || c.Format != CatalogFormat {
+		t.Errorf("generated %v, format %d", c.Generated, c.Format)
+	}
+}
+
+func TestBuildCatalogIsDeterministicAndPure(t *testing.T) {
+	in := catalogTestInput()
+	before, _ := json.Marshal(in)
+	first, _ := json.Marshal(BuildCatalog(in))
+	// Shuffle what the caller may give in any order.
+	in.Groups[0], in.Groups[4] = in.Groups[4], in.Groups[0]
+	in.Changes.Groups[0], in.Changes.Groups[3] = in.Changes.Groups[3], in.Changes.Groups[0]
+	second, _ := json.Marshal(BuildCatalog(in))
+	if string(first) != string(second) {
+		t.Errorf("the catalog depends on input order:\n%s\n%s", first, second)
+	}
+	in.Groups[0], in.Groups[4] = in.Groups[4], in.Groups[0]
+	in.Changes.Groups[0], in.Changes.Groups[3] = in.Changes.Groups[3], in.Changes.Groups[0]
+	if after, _ := json.Marshal(in); string(after) != string(before) {
+		t.Error("BuildCatalog modified its input")
+	}
+}
+
+func TestBuildCatalogFirstSnapshot(t *testing.T) {
+	in := catalogTestInput()
+	in.Previous, in.Changes = "", nil
+	c := BuildCatalog(in)
+	if c.Changes != nil {
+		t.Error("a first snapshot has no changes")
+	}
+	for _, g := range c.Groups {
+		if g.Change != "" || len(g.Findings) != 0 {
+			t.Errorf("%s has a change in a first snapshot", g.Key)
+		}
+		if g.Key == "prod/a/ws1/alpha" && g.ChangedIn != in.Snapshot {
+			t.Errorf("a group first seen now changed in this snapshot, got %q", g.ChangedIn)
+		}
+	}
+	if c.Totals.Changed != 0 || c.Totals.Breaking != 0 {
+		t.Errorf("totals of a first snapshot: %+v", c.Totals)
+	}
+	empty := BuildCatalog(CatalogInput{Snapshot: "x"})
+	if data, err := json.Marshal(empty); err != nil || !json.Valid(data) || empty.Groups == nil || empty.Instances == nil {
+		t.Errorf("an empty catalog must still encode with empty lists: %s %v", data, err)
+	}
+}

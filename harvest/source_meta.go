@@ -64,23 +64,8 @@ func (s *sourceRun) crawlMeta(ctx context.Context, f *filter) error {
 		}
 		return s.metaInstance(ctx, f, inst, lv)
 	}
-	master := apiBase(s.src.Master, "api:meta")
-	insts, err := listAll(ctx, s, fmt.Sprintf("instances of source %q", s.src.Name), master+"/instance",
-		bearer(s.src.Token), false, func(i metaInstance) flexID { return i.ID })
-	if err != nil {
-		return s.failScope(ctx, s.src.Name, err)
-	}
-	slugs := uniqueSlugs(insts, func(i metaInstance) (string, flexID) { return i.Name, i.ID })
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.opts.Concurrency)
-	for i, inst := range insts {
-		lv := level{names: []string{inst.Name, inst.Display}, slug: slugs[i]}
-		if !f.allows(lv) {
-			continue
-		}
-		g.Go(func() error { return s.metaInstance(gctx, f, inst, lv) })
-	}
-	return g.Wait()
+	return walkInstances(ctx, s, f, apiBase(s.src.Master, "api:meta")+"/instance", s.src.Token,
+		func(i metaInstance) (string, string, flexID) { return i.Name, i.Display, i.ID }, s.metaInstance)
 }
 
 // metaAPI is where an instance's Metadata API lives: the URL the listing

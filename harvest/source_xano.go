@@ -47,21 +47,30 @@ type devGroup struct {
 }
 
 func (s *sourceRun) crawlDeveloper(ctx context.Context, f *filter) error {
-	master := apiBase(s.src.Master, "api:developer")
-	insts, err := listAll(ctx, s, fmt.Sprintf("instances of source %q", s.src.Name), master+"/instance",
-		bearer(s.src.APIKey), false, func(i devInstance) flexID { return i.ID })
+	return walkInstances(ctx, s, f, apiBase(s.src.Master, "api:developer")+"/instance", s.src.APIKey,
+		func(i devInstance) (string, string, flexID) { return i.Name, i.Display, i.ID }, s.developerInstance)
+}
+
+// walkInstances lists a master's instances and walks each one the filter
+// allows, at most Concurrency at once. A master that cannot be listed
+// fails the whole source's scope.
+func walkInstances[T any](ctx context.Context, s *sourceRun, f *filter, listURL, token string,
+	names func(T) (name, display string, id flexID), walk func(context.Context, *filter, T, level) error) error {
+	insts, err := listAll(ctx, s, fmt.Sprintf("instances of source %q", s.src.Name), listURL, bearer(token), false,
+		func(i T) flexID { _, _, id := names(i); return id })
 	if err != nil {
 		return s.failScope(ctx, s.src.Name, err)
 	}
-	slugs := uniqueSlugs(insts, func(i devInstance) (string, flexID) { return i.Name, i.ID })
+	slugs := uniqueSlugs(insts, func(i T) (string, flexID) { name, _, id := names(i); return name, id })
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.opts.Concurrency)
 	for i, inst := range insts {
-		lv := level{names: []string{inst.Name, inst.Display}, slug: slugs[i]}
+		name, display, _ := names(inst)
+		lv := level{names: []string{name, display}, slug: slugs[i]}
 		if !f.allows(lv) {
 			continue
 		}
-		g.Go(func() error { return s.developerInstance(gctx, f, inst, lv) })
+		g.Go(func() error { return walk(gctx, f, inst, lv) })
 	}
 	return g.Wait()
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -69,13 +70,8 @@ func TestRetryTransientThenSuccess(t *testing.T) {
 	}
 	// base 1s doubling, capped at 8s, jitter 0.5 → 3/4 of each step.
 	want := []time.Duration{750 * time.Millisecond, 1500 * time.Millisecond, 3 * time.Second, 6 * time.Second}
-	if len(s.waits) != len(want) {
+	if !slices.Equal(s.waits, want) {
 		t.Fatalf("waits %v, want %v", s.waits, want)
-	}
-	for i := range want {
-		if s.waits[i] != want[i] {
-			t.Fatalf("waits %v, want %v", s.waits, want)
-		}
 	}
 }
 
@@ -146,13 +142,8 @@ func TestRetryRateLimitBackoffGrowsAndIsCapped(t *testing.T) {
 	r.rand = func() float64 { return 0 }
 	r.fetch(context.Background(), &request{URL: "http://h/doc"})
 	want := []time.Duration{20 * time.Second, 40 * time.Second, 60 * time.Second, 60 * time.Second}
-	if len(s.waits) != len(want) {
+	if !slices.Equal(s.waits, want) {
 		t.Fatalf("waits %v, want %v", s.waits, want)
-	}
-	for i := range want {
-		if s.waits[i] != want[i] {
-			t.Fatalf("waits %v, want %v", s.waits, want)
-		}
 	}
 }
 

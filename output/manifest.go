@@ -1,6 +1,7 @@
 package output
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -172,14 +173,45 @@ func (m *Manifest) normalize() error {
 	return nil
 }
 
-// encode is the manifest's on-disk form: indented for people, one spec
-// per few lines, with a trailing newline.
+// manifestHead is a manifest without its specs, for encoding.
+type manifestHead struct {
+	Format       int           `json:"format"`
+	ID           string        `json:"id"`
+	Previous     string        `json:"previous"`
+	Started      time.Time     `json:"started"`
+	Finished     time.Time     `json:"finished"`
+	ToolVersion  string        `json:"tool_version"`
+	Summary      Summary       `json:"summary"`
+	FailedScopes []FailedScope `json:"failed_scopes,omitempty"`
+}
+
+// encode is the manifest's on-disk form: the header on the first line and
+// one spec per line. That keeps it readable, greppable and diffable line
+// by line, at under half the size of indented JSON — which matters,
+// because a manifest is the one thing every nightly run adds even when
+// nothing changed.
 func (m *Manifest) encode() ([]byte, error) {
-	b, err := json.MarshalIndent(m, "", " ")
+	head, err := json.Marshal(manifestHead{Format: m.Format, ID: m.ID, Previous: m.Previous, Started: m.Started,
+		Finished: m.Finished, ToolVersion: m.ToolVersion, Summary: m.Summary, FailedScopes: m.FailedScopes})
 	if err != nil {
 		return nil, fmt.Errorf("encode manifest %s: %w", m.ID, err)
 	}
-	return append(b, '\n'), nil
+	var b bytes.Buffer
+	b.Write(head[:len(head)-1])
+	b.WriteString(`,"specs":[`)
+	for i := range m.Specs {
+		spec, err := json.Marshal(&m.Specs[i])
+		if err != nil {
+			return nil, fmt.Errorf("encode manifest %s: spec %q: %w", m.ID, m.Specs[i].Key, err)
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("\n")
+		b.Write(spec)
+	}
+	b.WriteString("\n]}\n")
+	return b.Bytes(), nil
 }
 
 func decodeManifest(data []byte) (*Manifest, error) {

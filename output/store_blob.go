@@ -81,7 +81,7 @@ func (s *Store) PutBlobBytes(ctx context.Context, b []byte) (sha string, size in
 }
 
 // placeBlob renames a finished temp file to its content address and makes
-// the new entries durable.
+// the new name durable.
 func (s *Store) placeBlob(tmp, sha string) error {
 	shard := filepath.Dir(s.blobPath(sha))
 	if err := mkdirSynced(shard); err != nil {
@@ -90,6 +90,8 @@ func (s *Store) placeBlob(tmp, sha string) error {
 	if err := os.Rename(tmp, s.blobPath(sha)); err != nil {
 		return fmt.Errorf("store blob %s: %w", sha, err)
 	}
+	// Only a new blob costs a folder fsync; an unchanged night writes
+	// no blob and so syncs no folder.
 	if err := syncDir(shard); err != nil {
 		return fmt.Errorf("store blob %s: %w", sha, err)
 	}

@@ -1,12 +1,14 @@
 package output
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +21,9 @@ type SnapshotWriter struct {
 	id      string
 	started time.Time
 	tmpDir  string
+	// prevDir is the snapshot that was latest when this one began; a
+	// report identical to its namesake there is linked, not copied.
+	prevDir string
 	done    bool
 }
 
@@ -74,7 +79,11 @@ func (s *Store) NewSnapshot(ctx context.Context, started time.Time) (*SnapshotWr
 			os.Remove(tmpDir)
 			return nil, fmt.Errorf("new snapshot %s: %w", id, err)
 		}
-		return &SnapshotWriter{store: s, id: id, started: started.UTC(), tmpDir: tmpDir}, nil
+		w := &SnapshotWriter{store: s, id: id, started: started.UTC(), tmpDir: tmpDir}
+		if latest, err := s.Latest(ctx); err == nil && latest != "" {
+			w.prevDir = s.path(snapshotsDir, latest)
+		}
+		return w, nil
 	}
 	return nil, fmt.Errorf("new snapshot: more than %d snapshots started in the second %s", maxIDSuffix+1, base)
 }
@@ -104,10 +113,78 @@ func (w *SnapshotWriter) WriteFileFunc(ctx context.Context, name string, fill fu
 	if name == manifestName {
 		return fmt.Errorf("snapshot %s: %s is written by commit", w.id, manifestName)
 	}
-	if err := writeAtomic(ctx, w.tmpDir, name, fill); err != nil {
+	f, err := createTemp(w.tmpDir)
+	if err != nil {
+		return fmt.Errorf("snapshot %s: %w", w.id, err)
+	}
+	if err := finishTemp(ctx, f, fill); err != nil {
+		return fmt.Errorf("snapshot %s: %w", w.id, err)
+	}
+	tmp := w.linkIfUnchanged(name, f.Name())
+	if err := os.Rename(tmp, filepath.Join(w.tmpDir, name)); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("snapshot %s: write %s: %w", w.id, name, err)
+	}
+	if err := syncDir(w.tmpDir); err != nil {
 		return fmt.Errorf("snapshot %s: %w", w.id, err)
 	}
 	return nil
+}
+
+// linkIfUnchanged returns a temp name to move into place as report name:
+// a hard link to the previous snapshot's report when the new one (at tmp)
+// is byte-identical, so an unchanged fleet does not store its merged
+// document, catalog and page again every night; otherwise tmp itself.
+// Reports are never modified in place (every write is a rename), so
+// sharing the file between snapshots is safe; where links are not
+// supported the copy simply stays.
+func (w *SnapshotWriter) linkIfUnchanged(name, tmp string) string {
+	if w.prevDir == "" {
+		return tmp
+	}
+	prev := filepath.Join(w.prevDir, name)
+	if !sameContent(prev, tmp) {
+		return tmp
+	}
+	link := tmp + "-link"
+	if err := os.Link(prev, link); err != nil {
+		return tmp
+	}
+	os.Remove(tmp)
+	return link
+}
+
+// sameContent compares two files byte for byte, cheapest checks first.
+func sameContent(a, b string) bool {
+	fa, err := os.Open(a)
+	if err != nil {
+		return false
+	}
+	defer fa.Close()
+	fb, err := os.Open(b)
+	if err != nil {
+		return false
+	}
+	defer fb.Close()
+	sa, errA := fa.Stat()
+	sb, errB := fb.Stat()
+	if errA != nil || errB != nil || !sa.Mode().IsRegular() || sa.Size() != sb.Size() {
+		return false
+	}
+	bufA, bufB := make([]byte, 64<<10), make([]byte, 64<<10)
+	for {
+		na, errA := io.ReadFull(fa, bufA)
+		nb, errB := io.ReadFull(fb, bufB)
+		if na != nb || !bytes.Equal(bufA[:na], bufB[:nb]) {
+			return false
+		}
+		if errA == io.EOF || errA == io.ErrUnexpectedEOF {
+			return errB == errA
+		}
+		if errA != nil || errB != nil {
+			return false
+		}
+	}
 }
 
 // Commit writes the manifest, moves the snapshot into place and points

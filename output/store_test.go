@@ -495,3 +495,45 @@ func TestValidationCache(t *testing.T) {
 		t.Fatal("PutCachedValidation accepted a path")
 	}
 }
+
+func TestUnchangedReportsAreShared(t *testing.T) {
+	ctx := context.Background()
+	st := newTestStore(t)
+	write := func(started time.Time, merged, changes string) *SnapshotWriter {
+		w, err := st.NewSnapshot(ctx, started)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.WriteFile(ctx, "merged.json", []byte(merged))
+		w.WriteFile(ctx, "changes.json", []byte(changes))
+		if err := w.Commit(ctx, &Manifest{}); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	a := write(t0, `{"merged":1}`, `{"revision":"a"}`)
+	b := write(t0.Add(time.Hour), `{"merged":1}`, `{"revision":"b"}`)
+	stat := func(id, name string) os.FileInfo {
+		fi, err := os.Stat(filepath.Join(st.Dir(), "snapshots", id, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi
+	}
+	if !os.SameFile(stat(a.ID(), "merged.json"), stat(b.ID(), "merged.json")) {
+		t.Error("an identical report was stored twice")
+	}
+	if os.SameFile(stat(a.ID(), "changes.json"), stat(b.ID(), "changes.json")) {
+		t.Error("different reports share one file")
+	}
+	// Pruning the first snapshot leaves the second's copy whole.
+	plan, _ := st.PlanPrune(ctx, Policy{KeepLast: 1}, time.Now())
+	if err := st.Prune(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := st.ReadSnapshotFile(ctx, b.ID(), "merged.json"); err != nil || string(data) != `{"merged":1}` {
+		t.Fatalf("shared report after prune: %q, %v", data, err)
+	}
+	assertNoTemp(t, st.Dir())
+	mustVerify(t, st)
+}

@@ -103,7 +103,7 @@ func TestVerifyDetects(t *testing.T) {
 		},
 		"summary out of step": {
 			damage: func(t *testing.T, st *Store, m *Manifest) {
-				rewriteManifest(t, st, m.ID, func(s string) string { return strings.Replace(s, `"operations": 4`, `"operations": 5`, 1) })
+				rewriteManifest(t, st, m.ID, func(s string) string { return strings.Replace(s, `"operations":4`, `"operations":5`, 1) })
 			},
 			want: []string{"manifest.json", "summary"},
 		},

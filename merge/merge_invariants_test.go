@@ -314,8 +314,28 @@ func TestInvariantsGeneratedFleets(t *testing.T) {
 			loadable, valid := generatedFleet(t, xanotest.GenOptions{Seed: seed, Instances: 2, Workspaces: 2, Groups: 4, Endpoints: 6})
 			t.Run("valid groups", func(t *testing.T) { checkInvariants(t, valid, true) })
 			t.Run("every loadable group", func(t *testing.T) { checkInvariants(t, loadable, false) })
+			t.Run("groups on their own hosts without base paths", func(t *testing.T) {
+				hosted := withoutBasePaths(valid)
+				_, report := checkInvariants(t, hosted, true)
+				if len(report.Collisions) == 0 {
+					t.Error("groups with the same paths and no base paths must collide")
+				}
+			})
 		})
 	}
+}
+
+// withoutBasePaths moves every input to a host of its own with no base
+// path, so that groups generated from the same templates share paths.
+func withoutBasePaths(inputs []Input) []Input {
+	out := make([]Input, len(inputs))
+	for i, in := range inputs {
+		doc := *in.Doc
+		doc.Servers = openapi3.Servers{{URL: "https://" + harvest.Slug(in.Key) + ".example.test"}}
+		in.Doc = &doc
+		out[i] = in
+	}
+	return out
 }
 
 func TestInvariantsXanoFixtures(t *testing.T) {

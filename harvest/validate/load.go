@@ -34,7 +34,8 @@ type Result struct {
 	Problems []Problem
 	// Repaired is the document after the repairs (and the conversion of
 	// Swagger 2.0 to OpenAPI 3.0), as JSON with sorted keys; it is what
-	// merge and diff read. nil when the document could not be parsed.
+	// merge and diff read. nil when the document could not be parsed, or
+	// was Swagger 2.0 and could not be converted.
 	Repaired []byte
 	// Doc is kin-openapi's model of Repaired, internal references
 	// resolved; nil when it could not be built (broken or external
@@ -157,13 +158,12 @@ func (l *loading) run(data []byte) {
 		w.document2()
 		if w.unresolvedRefs > 0 || (w.externalRefs > 0 && !l.opts.ExternalRefs) {
 			// The converter resolves references itself and would only
-			// fail on those already reported.
-			l.result.Repaired = l.marshal(root)
+			// fail on those already reported. Without a conversion there
+			// is no OpenAPI 3 document to hand on.
 			return
 		}
 		converted, ok := l.convert(root)
 		if !ok {
-			l.result.Repaired = l.marshal(root)
 			return
 		}
 		root = converted

@@ -598,6 +598,25 @@ definitions:
 	}
 }
 
+func TestLoadSwagger2ThatCannotBeConvertedHasNoRepairedDocument(t *testing.T) {
+	cases := map[string]struct{ doc, rule string }{
+		"unresolved ref": {doc: `{"swagger": "2.0", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"get": {"responses": {"200": {"description": "ok", "schema": {"$ref": "#/definitions/Nope"}}}}}}}`, rule: RuleUnresolvedRef},
+		"bad host":       {doc: `{"swagger": "2.0", "info": {"title": "t", "version": "1"}, "host": "example.com/api", "paths": {}}`, rule: RuleSwaggerConversion},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			res := Load(context.Background(), []byte(c.doc), Options{})
+			if res.Valid {
+				t.Fatal("valid")
+			}
+			requireRule(t, res, c.rule)
+			if res.OpenAPI != "2.0" || res.Repaired != nil || res.Doc != nil {
+				t.Fatalf("version %q, repaired %d bytes, doc %v", res.OpenAPI, len(res.Repaired), res.Doc != nil)
+			}
+		})
+	}
+}
+
 func TestLoadOpenAPI31(t *testing.T) {
 	doc := `openapi: 3.1.0
 info: {title: Modern, version: "3"}

@@ -1,0 +1,267 @@
+package merge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/pb33f/libopenapi"
+	"github.com/pb33f/libopenapi/datamodel"
+	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
+	whatchanged "github.com/pb33f/libopenapi/what-changed"
+)
+
+// Finding is one change between two documents, classified by a rule.
+//
+// A finding inside an operation names it in Operation. A finding inside a
+// shared component (components/schemas/X) is reported once, at the
+// component, and lists in Operations every operation that reaches it —
+// its root cause, not one finding per path through the schema graph.
+type Finding struct {
+	ID         string   `json:"id"`
+	Level      Level    `json:"level"`
+	Operation  string   `json:"operation,omitempty"`
+	Operations []string `json:"operations,omitempty"`
+	Location   string   `json:"location,omitempty"`
+	Message    string   `json:"message"`
+}
+
+// Affected is every operation the finding concerns; empty for a finding
+// about the whole document (its servers, say).
+func (f Finding) Affected() []string {
+	if len(f.Operations) > 0 {
+		return f.Operations
+	}
+	if f.Operation != "" {
+		return []string{f.Operation}
+	}
+	return nil
+}
+
+// DiffOptions tunes Diff. The zero value is what the CLI uses.
+type DiffOptions struct {
+	// SkipDocumentation leaves out the info findings about descriptions,
+	// summaries, examples and x- extensions, which libopenapi's change
+	// model produces; contract findings are unaffected.
+	SkipDocumentation bool
+}
+
+// Diff compares two OpenAPI 3.x documents (JSON or YAML; the repaired
+// output of harvest/validate in a run) and returns the findings, breaking
+// first. It reads nothing outside the two byte slices: external $refs are
+// not followed. ctx is checked between operations, so a huge pair can be
+// abandoned.
+func Diff(ctx context.Context, base, revision []byte, opts DiffOptions) ([]Finding, error) {
+	baseDoc, err := buildModel(base)
+	if err != nil {
+		return nil, fmt.Errorf("read base document: %w", err)
+	}
+	revisionDoc, err := buildModel(revision)
+	if err != nil {
+		return nil, fmt.Errorf("read revision document: %w", err)
+	}
+	d := newDiffer(baseDoc, revisionDoc)
+	if err := d.run(ctx); err != nil {
+		return nil, err
+	}
+	if !opts.SkipDocumentation {
+		changes := whatchanged.CompareOpenAPIDocuments(baseDoc.doc.GoLow(), revisionDoc.doc.GoLow())
+		d.documentationFindings(changes)
+	}
+	return d.result(), nil
+}
+
+// specModel is one side of a diff: libopenapi's high-level model and the
+// indexes the rules need.
+type specModel struct {
+	doc *v3.Document
+	// operations maps "METHOD /path" to the operation and its path item.
+	operations map[string]operationRef
+	// templates maps a path with its parameter names blanked ("/users/{}")
+	// to the path as written, so renaming {id} to {userId} is no change.
+	templates map[string]string
+	usage     componentUsage
+}
+
+type operationRef struct {
+	path   string
+	method string
+	item   *v3.PathItem
+	op     *v3.Operation
+}
+
+func buildModel(data []byte) (*specModel, error) {
+	// libopenapi resolves nothing remote or on disk unless told to; the
+	// defaults are spelled out because a diff must never reach the network.
+	cfg := &datamodel.DocumentConfiguration{
+		AllowFileReferences:   false,
+		AllowRemoteReferences: false,
+	}
+	doc, err := libopenapi.NewDocumentWithConfiguration(data, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if v := doc.GetVersion(); !strings.HasPrefix(v, "3.") {
+		return nil, fmt.Errorf("openapi version %q: only 3.x documents are compared (convert Swagger 2.0 first)", v)
+	}
+	built, err := doc.BuildV3Model()
+	if built == nil {
+		if err == nil {
+			err = errors.New("no model")
+		}
+		return nil, err
+	}
+	// Errors next to a model are circular references and the like: the
+	// model is complete and the rules are cycle-safe, so they are not
+	// fatal here (validate reports them).
+	m := &specModel{
+		doc:        &built.Model,
+		operations: make(map[string]operationRef),
+		templates:  make(map[string]string),
+	}
+	if m.doc.Paths != nil {
+		for path, item := range m.doc.Paths.PathItems.FromOldest() {
+			m.templates[pathTemplate(path)] = path
+			for method, op := range item.GetOperations().FromOldest() {
+				key := operationKey(method, path)
+				m.operations[key] = operationRef{path: path, method: strings.ToUpper(method), item: item, op: op}
+			}
+		}
+	}
+	m.usage = indexComponentUsage(m)
+	return m, nil
+}
+
+func operationKey(method, path string) string {
+	return strings.ToUpper(method) + " " + path
+}
+
+// pathTemplate blanks parameter names: /users/{id} and /users/{userId}
+// are the same endpoint to a client.
+func pathTemplate(path string) string {
+	var b strings.Builder
+	depth := 0
+	for _, r := range path {
+		switch {
+		case r == '{':
+			depth++
+			if depth == 1 {
+				b.WriteString("{}")
+			}
+		case r == '}':
+			if depth > 0 {
+				depth--
+			}
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// differ collects findings for one document pair.
+type differ struct {
+	base, revision *specModel
+	levels         map[string]Level
+	findings       []Finding
+	// seen drops exact repeats, which a schema reached twice through
+	// retargeted references would otherwise produce.
+	seen map[string]bool
+}
+
+func newDiffer(base, revision *specModel) *differ {
+	return &differ{base: base, revision: revision, levels: ruleLevels(), seen: make(map[string]bool)}
+}
+
+// report adds one finding; ops are the operations a component finding
+// reaches (nil for an operation finding, which names its own).
+func (d *differ) report(id string, s findingScope, location, format string, args ...any) {
+	f := Finding{ID: id, Level: d.levels[id], Location: location, Message: fmt.Sprintf(format, args...)}
+	if f.Level == "" {
+		f.Level = LevelInfo
+	}
+	switch len(s.operations) {
+	case 0:
+		f.Operation = s.operation
+	case 1:
+		f.Operation = s.operations[0]
+	default:
+		f.Operations = s.operations
+	}
+	key := strings.Join([]string{f.ID, f.Operation, strings.Join(f.Operations, ","), f.Location, f.Message}, "\x00")
+	if d.seen[key] {
+		return
+	}
+	d.seen[key] = true
+	d.findings = append(d.findings, f)
+}
+
+// findingScope says where a finding belongs: one operation, or the operations
+// reaching a component.
+type findingScope struct {
+	operation  string
+	operations []string
+}
+
+func (d *differ) run(ctx context.Context) error {
+	d.compareServers()
+	d.compareDocumentSecurity()
+	d.comparePaths()
+	for _, key := range sortedOperationKeys(d.base, d.revision) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		d.compareOperation(key)
+	}
+	d.compareComponents()
+	return ctx.Err()
+}
+
+func (d *differ) result() []Finding {
+	out := d.findings
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Level.rank() != b.Level.rank() {
+			return a.Level.rank() < b.Level.rank()
+		}
+		if a.Operation != b.Operation {
+			return a.Operation < b.Operation
+		}
+		if a.Location != b.Location {
+			return a.Location < b.Location
+		}
+		if a.ID != b.ID {
+			return a.ID < b.ID
+		}
+		return a.Message < b.Message
+	})
+	if out == nil {
+		out = []Finding{}
+	}
+	return out
+}
+
+// sortedOperationKeys lists the operations present on both sides, in the
+// revision's naming, matched through path templates.
+func sortedOperationKeys(base, revision *specModel) []string {
+	var keys []string
+	for key, ref := range revision.operations {
+		if _, ok := base.matchOperation(revision, ref); ok {
+			keys = append(keys, key)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// matchOperation finds in m the operation matching other's ref.
+func (m *specModel) matchOperation(other *specModel, ref operationRef) (operationRef, bool) {
+	path, ok := m.templates[pathTemplate(ref.path)]
+	if !ok {
+		return operationRef{}, false
+	}
+	found, ok := m.operations[operationKey(ref.method, path)]
+	return found, ok
+}

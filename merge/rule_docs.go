@@ -1,0 +1,107 @@
+package merge
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	wcmodel "github.com/pb33f/libopenapi/what-changed/model"
+)
+
+// Documentation changes come from libopenapi's change model, which sees
+// every description, summary, example and x- extension in the document.
+// They are info at most. One finding per operation (or component) and
+// kind, counting the places, keeps a reworded spec from drowning the
+// contract findings.
+
+// documentationRule classifies one libopenapi change; "" means it is a
+// contract change, which the other rules judge.
+func documentationRule(c *wcmodel.Change) string {
+	p := strings.ToLower(c.Property)
+	switch {
+	case strings.HasPrefix(p, "x-"):
+		return RuleExtensionChanged
+	case c.ChangeType != wcmodel.Modified && c.ChangeType != wcmodel.PropertyAdded && c.ChangeType != wcmodel.PropertyRemoved:
+		return ""
+	case p == "description":
+		return RuleDescriptionChanged
+	case p == "summary" || p == "title":
+		return RuleSummaryChanged
+	case p == "example" || p == "examples" || p == "value" || p == "externalvalue":
+		return RuleExampleChanged
+	}
+	return ""
+}
+
+// reportDocumentation turns one location's changes into findings.
+func (d *differ) reportDocumentation(s findingScope, loc string, changes []*wcmodel.Change) {
+	counts := make(map[string]int)
+	for _, c := range changes {
+		if id := documentationRule(c); id != "" {
+			counts[id]++
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(counts)) {
+		what := strings.TrimSuffix(id, "-changed")
+		places := ""
+		if n := counts[id]; n > 1 {
+			places = fmt.Sprintf(" (%d places)", n)
+		}
+		d.report(id, s, loc, "%s changed%s", what, places)
+	}
+}
+
+func (d *differ) documentationFindings(changes *wcmodel.DocumentChanges) {
+	if changes == nil {
+		return
+	}
+	if changes.InfoChanges != nil {
+		d.reportDocumentation(findingScope{}, "info", changes.InfoChanges.GetAllChanges())
+	}
+	if changes.PropertyChanges != nil {
+		d.reportDocumentation(findingScope{}, "document", changes.PropertyChanges.Changes)
+	}
+	if changes.ExtensionChanges != nil {
+		d.reportDocumentation(findingScope{}, "document", changes.ExtensionChanges.GetAllChanges())
+	}
+	if changes.PathsChanges != nil {
+		for path, item := range changes.PathsChanges.PathItemsChanges {
+			if item == nil {
+				continue
+			}
+			if item.PropertyChanges != nil {
+				d.reportDocumentation(findingScope{operations: d.revision.operationsUnder(path)}, "paths."+path, item.PropertyChanges.Changes)
+			}
+			for method, op := range operationChanges(item) {
+				if op == nil {
+					continue
+				}
+				key := operationKey(method, path)
+				d.reportDocumentation(findingScope{operation: key}, "", op.GetAllChanges())
+			}
+		}
+	}
+	if changes.ComponentsChanges != nil {
+		for name, sc := range changes.ComponentsChanges.SchemaChanges {
+			if sc == nil {
+				continue
+			}
+			ops := mergeSorted(d.revision.usage.operations(name, dirRequest), d.revision.usage.operations(name, dirResponse))
+			d.reportDocumentation(findingScope{operations: ops}, "components.schemas."+name, sc.GetAllChanges())
+		}
+	}
+}
+
+func operationChanges(item *wcmodel.PathItemChanges) map[string]*wcmodel.OperationChanges {
+	return map[string]*wcmodel.OperationChanges{
+		"get": item.GetChanges, "put": item.PutChanges, "post": item.PostChanges, "delete": item.DeleteChanges,
+		"options": item.OptionsChanges, "head": item.HeadChanges, "patch": item.PatchChanges, "trace": item.TraceChanges,
+	}
+}
+
+func mergeSorted(a, b []string) []string {
+	out := append(slices.Clone(a), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}

@@ -1,0 +1,120 @@
+package merge
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+)
+
+var kebabCase = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+
+// TestRuleTable audits the registry: ids unique and kebab-case, a known
+// level and a description each, breaking rules listed first, and a
+// base/revision pair in testdata/diff for every rule.
+func TestRuleTable(t *testing.T) {
+	seen := make(map[string]bool)
+	lastRank := 0
+	for _, r := range Rules() {
+		if !kebabCase.MatchString(r.ID) {
+			t.Errorf("rule id %q is not kebab-case", r.ID)
+		}
+		if seen[r.ID] {
+			t.Errorf("rule id %q appears twice", r.ID)
+		}
+		seen[r.ID] = true
+		switch r.Level {
+		case LevelBreaking, LevelWarning, LevelInfo:
+		default:
+			t.Errorf("rule %s has unknown level %q", r.ID, r.Level)
+		}
+		if r.Level.rank() < lastRank {
+			t.Errorf("rule %s (%s) listed after a less severe rule", r.ID, r.Level)
+		}
+		lastRank = r.Level.rank()
+		if len(r.Description) < 10 {
+			t.Errorf("rule %s has no real description", r.ID)
+		}
+		if _, err := os.Stat(filepath.Join("testdata", "diff", r.ID, "base.yaml")); err != nil {
+			t.Errorf("rule %s has no testdata pair: %v", r.ID, err)
+		}
+	}
+}
+
+// TestRulePairs runs every testdata/diff/<rule-id> pair: the rule fires
+// with its table level, every emitted id is in the table, and a pair
+// made for a non-breaking rule yields nothing breaking.
+func TestRulePairs(t *testing.T) {
+	// symmetricRules break clients whichever way the edit goes.
+	symmetricRules := map[string]bool{
+		RuleRequestParameterTypeChanged:    true,
+		RuleRequestParameterPatternChanged: true,
+		RuleRequestPropertyTypeChanged:     true,
+		RuleRequestPropertyPatternChanged:  true,
+		RuleResponsePropertyTypeChanged:    true,
+		RuleSecurityRequirementChanged:     true,
+		RuleServerBasePathChanged:          true,
+	}
+	dirs, err := os.ReadDir(filepath.Join("testdata", "diff"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range dirs {
+		id := dir.Name()
+		t.Run(id, func(t *testing.T) {
+			rule, ok := RuleByID(id)
+			if !ok {
+				t.Fatalf("testdata/diff/%s names no rule", id)
+			}
+			base := readTestdata(t, filepath.Join("testdata", "diff", id, "base.yaml"))
+			revision := readTestdata(t, filepath.Join("testdata", "diff", id, "revision.yaml"))
+			findings, err := Diff(context.Background(), base, revision, DiffOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, f := range findings {
+				known, ok := RuleByID(f.ID)
+				if !ok {
+					t.Errorf("finding with unknown rule id %q", f.ID)
+				} else if f.Level != known.Level {
+					t.Errorf("finding %s has level %s, the table says %s", f.ID, f.Level, known.Level)
+				}
+				if f.ID == id {
+					found = true
+				}
+				if rule.Level != LevelBreaking && f.Level == LevelBreaking {
+					t.Errorf("pair for %s (%s) produced a breaking finding: %+v", id, rule.Level, f)
+				}
+			}
+			if !found {
+				t.Errorf("rule %s did not fire; findings: %+v", id, findings)
+			}
+			// The reverse edit must not report the same rule: direction
+			// matters. A few changes break both ways (a type swapped for
+			// an unrelated one, another pattern, another base path).
+			if symmetricRules[id] {
+				return
+			}
+			reverse, err := Diff(context.Background(), revision, base, DiffOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range reverse {
+				if f.ID == id && rule.Level == LevelBreaking {
+					t.Errorf("rule %s also fired on the reverse edit: %+v", id, f)
+				}
+			}
+		})
+	}
+}
+
+func readTestdata(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -256,6 +256,11 @@ type groupJob struct {
 	// on an older release): the group's documentation.link.
 	fallback       string
 	fallbackHeader http.Header
+	// noPrimary is shared by the groups of one instance: once its /openapi
+	// answered 404 and the fall-back worked, the instance is on an older
+	// release, and its other groups go to the fall-back at once rather
+	// than spending a 404 each.
+	noPrimary *atomic.Bool
 }
 
 func (s *sourceRun) foundGroups(jobs []groupJob) {
@@ -278,13 +283,23 @@ func (s *sourceRun) fetchGroup(ctx context.Context, j groupJob) error {
 	}
 	etag := s.c.Known[j.key]
 	start := time.Now()
-	resp, err := s.get(ctx, j.url, j.header, etag)
+	var resp *response
+	var err error
+	skipPrimary := j.fallback != "" && j.noPrimary != nil && j.noPrimary.Load()
+	if !skipPrimary {
+		resp, err = s.get(ctx, j.url, j.header, etag)
+	}
 	var fe *FetchError
-	if j.fallback != "" && errors.As(err, &fe) && fe.Status == http.StatusNotFound {
-		s.logger.LogAttrs(ctx, slog.LevelDebug, "openapi endpoint missing, using documentation link",
-			slog.String("source", s.src.Name), slog.String("key", j.key), slog.String("url", RedactURL(j.fallback)))
+	if skipPrimary || j.fallback != "" && errors.As(err, &fe) && fe.Status == http.StatusNotFound {
+		if !skipPrimary {
+			s.logger.LogAttrs(ctx, slog.LevelDebug, "openapi endpoint missing, using documentation link",
+				slog.String("source", s.src.Name), slog.String("key", j.key), slog.String("url", RedactURL(j.fallback)))
+		}
 		spec.URL = RedactURL(j.fallback)
 		resp, err = s.get(ctx, j.fallback, j.fallbackHeader, etag)
+		if err == nil && j.noPrimary != nil {
+			j.noPrimary.Store(true)
+		}
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()

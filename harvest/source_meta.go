@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -16,6 +17,10 @@ import (
 //	GET {meta_api}/workspace                               array, {items:[…]} or {workspaces:[…]}
 //	GET {meta_api}/workspace/{wid}/apigroup?page=N&per_page=M   paged until nextPage is null
 //	GET {meta_api}/workspace/{wid}/apigroup/{gid}/openapi  the document; on 404 the group's documentation.link
+//
+// Once /openapi has answered 404 and a documentation.link has worked, the
+// instance is taken to be on an older release and its remaining groups go
+// straight to their links.
 //
 // An instance given directly (Source.Instance) has no name of its own in
 // the API, so its key segment is "-" and its display name is its host.
@@ -103,6 +108,7 @@ func (s *sourceRun) metaInstance(ctx context.Context, f *filter, inst metaInstan
 	// Documents of all workspaces share one bounded group, so a workspace
 	// with many groups cannot hold more than its share of this instance's
 	// host, and listings go on while documents are fetched.
+	var noOpenAPI atomic.Bool
 	docs, dctx := errgroup.WithContext(ctx)
 	docs.SetLimit(2 * s.opts.PerHost)
 	lists, lctx := errgroup.WithContext(dctx)
@@ -129,7 +135,7 @@ func (s *sourceRun) metaInstance(ctx context.Context, f *filter, inst metaInstan
 				}
 				job := groupJob{key: Key(wsPrefix, gl.slug), instance: name, workspace: ws.Name, name: grp.Name,
 					url: joinURL(wsAPI, "apigroup", string(grp.ID), "openapi"), header: auth,
-					fallback: grp.Documentation.Link}
+					fallback: grp.Documentation.Link, noPrimary: &noOpenAPI}
 				if sameHost(job.fallback, api) {
 					job.fallbackHeader = auth
 				}

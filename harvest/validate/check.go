@@ -58,28 +58,29 @@ func (l *loading) validateModel(doc *openapi3.T, root map[string]any) {
 // grades ECMA-only syntax as a warning; kin-openapi compiles them with
 // Go's regexp and fails.
 //
-// kin-openapi validates a referenced schema again from every place that
-// refers to it, which on a large document takes most of the time of
-// Load. The paths are therefore validated in parallel chunks, each a
-// shallow copy of the document with a share of the paths; paths that
-// could conflict ("/a/{x}", "/a/{y}") land in the same chunk, so
-// kin-openapi still sees every conflict. Validation only reads the model.
+// The paths are validated through validationView, which spares
+// kin-openapi from validating the component schemas again at every
+// reference, and in parallel chunks, each a shallow copy of the document
+// with a share of the paths; paths that could conflict ("/a/{x}",
+// "/a/{y}") land in the same chunk, so kin-openapi still sees every
+// conflict. Validation only reads the model.
 func kinValidate(ctx context.Context, doc *openapi3.T) []error {
 	opts := []openapi3.ValidationOption{openapi3.EnableMultiError(), openapi3.DisableSchemaPatternValidation()}
 	chunks := min(runtime.GOMAXPROCS(0), maxValidationChunks)
 	if doc.Paths == nil || doc.Paths.Len() < minPathsPerChunk*2 {
 		chunks = 1
 	}
-	if chunks == 1 {
+	if doc.Paths == nil {
 		return multiErrors(doc.Validate(ctx, opts...))
 	}
 	parts := make([]*openapi3.Paths, chunks)
 	for i := range parts {
 		parts[i] = openapi3.NewPaths()
 		parts[i].Extensions = doc.Paths.Extensions
+		parts[i].Origin = doc.Paths.Origin
 	}
 	for template, item := range doc.Paths.Map() {
-		parts[chunkOf(template, chunks)].Set(template, item)
+		parts[chunkOf(template, chunks)].Set(template, validationView(item, doc.Components))
 	}
 	results := make([][]error, chunks)
 	var wg sync.WaitGroup

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -382,5 +383,38 @@ func TestCrawlLeaksNoSecret(t *testing.T) {
 		if secret != "" && strings.Contains(out.String(), secret) {
 			t.Fatalf("secret %q… leaked into logs, errors or URLs", secret[:min(6, len(secret))])
 		}
+	}
+}
+
+// expireAfterToken expires every authToken just after each tokenUrl
+// answer, so the token a crawler just received is already stale.
+type expireAfterToken struct {
+	srv  *xanotest.Server
+	next http.RoundTripper
+	once sync.Once
+}
+
+func (e *expireAfterToken) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := e.next.RoundTrip(r)
+	if err == nil && strings.Contains(r.URL.Path, "/api:developer/token/") {
+		e.once.Do(e.srv.ExpireTokens)
+	}
+	return resp, err
+}
+
+func TestCrawlRefreshesAnExpiredAuthToken(t *testing.T) {
+	fleet := xanotest.Generate(xanotest.GenOptions{Seed: 23, Instances: 1, Workspaces: 2, Groups: 3, Endpoints: 2})
+	srv := xanotest.NewServer(t, xanotest.Options{Fleet: fleet})
+	c := testCrawler(nil)
+	c.Transport = &expireAfterToken{srv: srv, next: http.DefaultTransport}
+	col := newCollect()
+	src := []Source{{Name: "dev", Type: SourceXano, Master: srv.Master(), APIKey: srv.APIKey()}}
+	report, err := c.Crawl(context.Background(), src, col.emit)
+	if err != nil || len(report.Failed) != 0 {
+		t.Fatalf("%v %+v", err, report.Failed)
+	}
+	checkFleet(t, srv, col, "dev")
+	if st := srv.Stats(); st.Routes["developer-token"] != 2 || st.Statuses["401"] != 1 {
+		t.Fatalf("want one 401 and a second token, got routes %v statuses %v", st.Routes, st.Statuses)
 	}
 }

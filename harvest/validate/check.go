@@ -292,6 +292,9 @@ func (mc *modelCheck) schema(ref *openapi3.SchemaRef, pointer string) {
 	if s.Example != nil && mc.mismatch(s.Example, s, directionNone, pointer+"/example") {
 		s.Example = nil
 	}
+	if len(s.Examples) > 0 {
+		mc.schemaExamples(s, pointer+"/examples")
+	}
 	for _, name := range sortedNames(s.Properties) {
 		mc.schema(s.Properties[name], pointer+"/properties/"+escapePointer(name))
 	}
@@ -307,10 +310,35 @@ func (mc *modelCheck) schema(ref *openapi3.SchemaRef, pointer string) {
 	}
 }
 
-// mismatch reports whether value fails schema; if it does, the value is
-// left out of the tree at pointer and a warning recorded. The caller
-// removes it from the model.
-func (mc *modelCheck) mismatch(value any, schema *openapi3.Schema, dir direction, pointer string) bool {
+// schemaExamples checks the examples list of a JSON Schema 2020-12
+// schema (OpenAPI 3.1) and keeps only those that match.
+func (mc *modelCheck) schemaExamples(s *openapi3.Schema, pointer string) {
+	kept := make([]any, 0, len(s.Examples))
+	for i, example := range s.Examples {
+		if err := mc.visit(example, s, directionNone); err != nil {
+			mc.ps.addf(RuleExampleMismatch, pointer+"/"+strconv.Itoa(i), "the example does not match its schema (%s); left out of the repaired document", shortError(err))
+			continue
+		}
+		kept = append(kept, example)
+	}
+	if len(kept) == len(s.Examples) {
+		return
+	}
+	s.Examples = kept
+	parent, key := parentAt(mc.root, pointer)
+	if parent == nil {
+		return
+	}
+	if len(kept) == 0 {
+		s.Examples = nil
+		delete(parent, key)
+	} else {
+		parent[key] = kept
+	}
+	mc.dropped++
+}
+
+func (mc *modelCheck) visit(value any, schema *openapi3.Schema, dir direction) error {
 	opts := []openapi3.SchemaValidationOption{}
 	switch dir {
 	case directionRequest:
@@ -321,7 +349,14 @@ func (mc *modelCheck) mismatch(value any, schema *openapi3.Schema, dir direction
 	if mc.v31 {
 		opts = append(opts, openapi3.EnableJSONSchema2020())
 	}
-	err := schema.VisitJSON(value, opts...)
+	return schema.VisitJSON(value, opts...)
+}
+
+// mismatch reports whether value fails schema; if it does, the value is
+// left out of the tree at pointer and a warning recorded. The caller
+// removes it from the model.
+func (mc *modelCheck) mismatch(value any, schema *openapi3.Schema, dir direction, pointer string) bool {
+	err := mc.visit(value, schema, dir)
 	if err == nil {
 		return false
 	}
@@ -350,20 +385,37 @@ func shortError(err error) string {
 
 // deleteAt removes the value at a JSON pointer from the tree, if there.
 func deleteAt(root map[string]any, pointer string) {
+	if parent, key := parentAt(root, pointer); parent != nil {
+		delete(parent, key)
+	}
+}
+
+// parentAt returns the object holding the value at a JSON pointer, and
+// its key there; nil when the pointer does not lead through objects.
+// The pointers come from walking the model, so they step through lists
+// only by index.
+func parentAt(root map[string]any, pointer string) (map[string]any, string) {
 	tokens := strings.Split(strings.TrimPrefix(pointer, "/"), "/")
 	var node any = root
-	for i, token := range tokens {
-		token = unescapePointer(token)
-		m, ok := node.(map[string]any)
-		if !ok {
-			return
+	for _, token := range tokens[:len(tokens)-1] {
+		switch n := node.(type) {
+		case map[string]any:
+			node = n[unescapePointer(token)]
+		case []any:
+			i, err := strconv.Atoi(token)
+			if err != nil || i < 0 || i >= len(n) {
+				return nil, ""
+			}
+			node = n[i]
+		default:
+			return nil, ""
 		}
-		if i == len(tokens)-1 {
-			delete(m, token)
-			return
-		}
-		node = m[token]
 	}
+	parent, ok := node.(map[string]any)
+	if !ok {
+		return nil, ""
+	}
+	return parent, unescapePointer(tokens[len(tokens)-1])
 }
 
 // kinProblem turns one of kin-openapi's validation errors into a problem,

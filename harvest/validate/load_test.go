@@ -648,7 +648,7 @@ components:
       required: [id]
       properties:
         id: {type: integer, exclusiveMinimum: 0}
-        note: {type: [string, "null"], examples: ["a note", null]}
+        note: {type: [string, "null"], examples: ["a note", null, 42]}
         kind: {const: item}
 `
 	res := Load(context.Background(), []byte(doc), Options{})
@@ -663,6 +663,20 @@ components:
 	}
 	if !res.Doc.IsOpenAPI31OrLater() {
 		t.Fatal("model does not know it is 3.1")
+	}
+	if _, ok := findProblem(res.Problems, RuleExampleMismatch, "/components/schemas/Item/properties/note/examples/2"); !ok {
+		t.Fatalf("the mismatching example is not reported: %v", res.Problems)
+	}
+	var repaired map[string]any
+	if err := json.Unmarshal(res.Repaired, &repaired); err != nil {
+		t.Fatal(err)
+	}
+	examples := valueAt(t, repaired, "/components/schemas/Item/properties/note/examples").([]any)
+	if len(examples) != 2 || examples[0] != "a note" || examples[1] != nil {
+		t.Fatalf("examples kept: %v", examples)
+	}
+	if err := res.Doc.Validate(context.Background()); err != nil {
+		t.Fatalf("repaired 3.1 model fails kin-openapi validation: %v", err)
 	}
 }
 

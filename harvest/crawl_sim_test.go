@@ -418,3 +418,55 @@ func TestCrawlRefreshesAnExpiredAuthToken(t *testing.T) {
 		t.Fatalf("want one 401 and a second token, got routes %v statuses %v", st.Routes, st.Statuses)
 	}
 }
+
+func TestCrawlIncludeExcludeOnAFleet(t *testing.T) {
+	fleet := xanotest.Generate(xanotest.GenOptions{Seed: 24, Instances: 3, Workspaces: 2, Groups: 5, Endpoints: 2})
+	srv := xanotest.NewServer(t, xanotest.Options{Fleet: fleet})
+	skipped := fleet.Instances[2]
+	first := fleet.Instances[0]
+	ws := first.Workspaces[1]
+	src := Source{Name: "meta", Type: SourceXanoMeta, Master: srv.Master(), Token: srv.MetaToken(),
+		Exclude: []string{skipped.Display, Slug(first.Name) + "/" + ws.Name}}
+	col := newCollect()
+	report, err := testCrawler(nil).Crawl(context.Background(), []Source{src}, col.emit)
+	if err != nil || len(report.Failed) != 0 {
+		t.Fatalf("%v %+v", err, report.Failed)
+	}
+	want := 0
+	for _, r := range fleet.Groups() {
+		if r.Instance.Name != skipped.Name && (r.Instance.Name != first.Name || r.Workspace.ID != ws.ID) {
+			want++
+		}
+	}
+	if len(col.specs) != want {
+		t.Fatalf("%d groups, want %d", len(col.specs), want)
+	}
+	for _, s := range col.specs {
+		if s.Instance == skipped.Display || s.Workspace == ws.Name && s.Instance == first.Display {
+			t.Fatalf("excluded group crawled: %s", s.Key)
+		}
+	}
+	// What is excluded whole is not even listed: one workspace listing per
+	// crawled instance, one group listing per crawled workspace.
+	st := srv.Stats()
+	if st.Routes["meta-workspaces"] != 2 || st.Routes["meta-apigroups"] != 3 {
+		t.Fatalf("listings: %v", st.Routes)
+	}
+
+	// Include narrows to one group name across the fleet.
+	target := fleet.Instances[1].Workspaces[0].Groups[0].Name
+	src = Source{Name: "meta", Type: SourceXanoMeta, Master: srv.Master(), Token: srv.MetaToken(),
+		Include: []string{"*/*/" + target}}
+	col = newCollect()
+	if _, err := testCrawler(nil).Crawl(context.Background(), []Source{src}, col.emit); err != nil {
+		t.Fatal(err)
+	}
+	if len(col.specs) == 0 {
+		t.Fatalf("include %q matched nothing", target)
+	}
+	for _, s := range col.specs {
+		if !strings.EqualFold(s.Group, target) && Slug(s.Group) != strings.ToLower(target) {
+			t.Fatalf("group %q crawled under include %q", s.Group, target)
+		}
+	}
+}

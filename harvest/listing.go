@@ -83,7 +83,8 @@ func pageNumber(raw json.RawMessage) (int, error) {
 	return n, nil
 }
 
-// getJSON fetches one listing and decodes it into v.
+// getBody fetches one listing; op names it in errors ("workspaces of
+// instance …").
 func (s *sourceRun) getBody(ctx context.Context, op, rawURL string, header http.Header) ([]byte, error) {
 	start := time.Now()
 	resp, err := s.http.fetch(ctx, &request{URL: rawURL, Header: header})
@@ -95,6 +96,7 @@ func (s *sourceRun) getBody(ctx context.Context, op, rawURL string, header http.
 	return resp.Body, nil
 }
 
+// getJSON fetches one answer and decodes it into v.
 func (s *sourceRun) getJSON(ctx context.Context, op, rawURL string, header http.Header, v any) error {
 	body, err := s.getBody(ctx, op, rawURL, header)
 	if err != nil {

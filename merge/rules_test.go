@@ -110,7 +110,7 @@ func TestRulePairs(t *testing.T) {
 	}
 }
 
-func readTestdata(t *testing.T, path string) []byte {
+func readTestdata(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {

@@ -1,0 +1,281 @@
+package merge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sort"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/specharvest/specharvest/harvest/validate"
+)
+
+// Group change kinds in changes.json.
+const (
+	GroupAdded   = "added"
+	GroupRemoved = "removed"
+	GroupChanged = "changed"
+	GroupStale   = "stale"
+)
+
+// Group statuses in a manifest, as a FleetSide carries them.
+const (
+	StatusOK     = "ok"
+	StatusStale  = "stale"
+	StatusFailed = "failed"
+)
+
+// Changes is what changed between two snapshots of a fleet (or two
+// documents, as one group): the changes.json of a snapshot.
+type Changes struct {
+	Base     string         `json:"base"`
+	Revision string         `json:"revision"`
+	Summary  ChangeSummary  `json:"summary"`
+	Groups   []GroupChanges `json:"groups"`
+}
+
+// GroupChanges is one API group that was added, removed, changed or is
+// stale. Error says why a changed group could not be compared; such a
+// group is reported, never fatal to the rest.
+type GroupChanges struct {
+	Key     string    `json:"key"`
+	Change  string    `json:"change"`
+	Error   string    `json:"error,omitempty"`
+	Changes []Finding `json:"changes"`
+}
+
+// HasBreaking reports whether any client may break: a breaking finding,
+// or a whole group gone.
+func (c *Changes) HasBreaking() bool {
+	return c.Summary.Breaking > 0 || c.Summary.GroupsRemoved > 0
+}
+
+// HasChanges reports whether anything at all changed, stale groups aside
+// (they are unchanged as far as anyone knows).
+func (c *Changes) HasChanges() bool {
+	s := c.Summary
+	return s.GroupsAdded+s.GroupsRemoved+s.GroupsChanged > 0 || s.Breaking+s.NonBreaking > 0
+}
+
+// FleetSide is one snapshot as the fleet diff needs it: its id and, per
+// group, its status and the sha256 of its stored blob.
+type FleetSide struct {
+	ID     string
+	Groups []FleetGroup
+}
+
+// FleetGroup is one group of a FleetSide.
+type FleetGroup struct {
+	Key    string
+	Status string
+	SHA256 string
+}
+
+// FleetOptions tunes DiffFleet.
+type FleetOptions struct {
+	// Concurrency bounds how many groups are compared at once (each holds
+	// two parsed documents in memory). 0 means min(GOMAXPROCS, 4).
+	Concurrency int
+	Diff        DiffOptions
+}
+
+// LoadBlob returns a stored document by its sha256, as fetched.
+type LoadBlob func(ctx context.Context, sha string) ([]byte, error)
+
+// DiffFleet compares two snapshots group by group. A group whose blob has
+// the same sha256 on both sides is not read at all, so the cost follows
+// the number of changed groups, not the size of the fleet. A group stale
+// in the revision (not reachable this time, carried forward) is reported
+// as stale and never as removed; a group absent from the revision is
+// removed. Changed groups are compared concurrently; the result is sorted
+// by key and is the same whatever the scheduling.
+//
+// Only a cancelled ctx makes DiffFleet fail; a blob that cannot be read or
+// a document that cannot be parsed is recorded on its group.
+func DiffFleet(ctx context.Context, base, revision FleetSide, load LoadBlob, opts FleetOptions) (*Changes, error) {
+	if load == nil {
+		return nil, errors.New("diff fleet: no blob loader")
+	}
+	baseGroups := make(map[string]FleetGroup, len(base.Groups))
+	for _, g := range base.Groups {
+		baseGroups[g.Key] = g
+	}
+	var groups []GroupChanges
+	var toDiff []int
+	seen := make(map[string]bool, len(revision.Groups))
+	for _, rg := range revision.Groups {
+		seen[rg.Key] = true
+		bg, existed := baseGroups[rg.Key]
+		switch {
+		case rg.Status == StatusStale || (rg.Status == StatusFailed && existed):
+			groups = append(groups, GroupChanges{Key: rg.Key, Change: GroupStale, Changes: []Finding{}})
+		case !existed || bg.SHA256 == "":
+			groups = append(groups, GroupChanges{Key: rg.Key, Change: GroupAdded, Changes: []Finding{}})
+		case rg.SHA256 == bg.SHA256 || rg.SHA256 == "":
+			// Unchanged: not even read.
+		default:
+			toDiff = append(toDiff, len(groups))
+			groups = append(groups, GroupChanges{Key: rg.Key, Change: GroupChanged, Changes: []Finding{}})
+		}
+	}
+	for _, bg := range base.Groups {
+		if !seen[bg.Key] {
+			groups = append(groups, GroupChanges{Key: bg.Key, Change: GroupRemoved, Changes: []Finding{}})
+		}
+	}
+
+	repaired := newRepairedCache(load)
+	limit := opts.Concurrency
+	if limit <= 0 {
+		limit = min(runtime.GOMAXPROCS(0), 4)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(limit)
+	for _, i := range toDiff {
+		key := groups[i].Key
+		baseSHA, revisionSHA := baseGroups[key].SHA256, findGroup(revision, key).SHA256
+		g.Go(func() error {
+			findings, err := diffBlobs(gctx, repaired, baseSHA, revisionSHA, opts.Diff)
+			if gctx.Err() != nil {
+				return gctx.Err()
+			}
+			// Each goroutine writes only its own element.
+			if err != nil {
+				groups[i].Error = err.Error()
+			} else {
+				groups[i].Changes = findings
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("diff fleet %s..%s: %w", base.ID, revision.ID, err)
+	}
+
+	sort.Slice(groups, func(i, j int) bool { return groups[i].Key < groups[j].Key })
+	c := &Changes{Base: base.ID, Revision: revision.ID, Groups: groups}
+	if c.Groups == nil {
+		c.Groups = []GroupChanges{}
+	}
+	c.Summary = summarize(c.Groups)
+	return c, nil
+}
+
+func findGroup(side FleetSide, key string) FleetGroup {
+	for _, g := range side.Groups {
+		if g.Key == key {
+			return g
+		}
+	}
+	return FleetGroup{}
+}
+
+func summarize(groups []GroupChanges) ChangeSummary {
+	var s ChangeSummary
+	for _, g := range groups {
+		switch g.Change {
+		case GroupAdded:
+			s.GroupsAdded++
+		case GroupRemoved:
+			s.GroupsRemoved++
+		case GroupChanged:
+			s.GroupsChanged++
+		case GroupStale:
+			s.GroupsStale++
+		}
+		for _, f := range g.Changes {
+			if f.Level == LevelBreaking {
+				s.Breaking++
+			} else {
+				s.NonBreaking++
+			}
+		}
+	}
+	return s
+}
+
+// DocumentChanges wraps the findings of one document pair in the
+// changes.json shape, as a single changed group.
+func DocumentChanges(baseName, revisionName, key string, findings []Finding) *Changes {
+	if findings == nil {
+		findings = []Finding{}
+	}
+	c := &Changes{
+		Base:     baseName,
+		Revision: revisionName,
+		Groups:   []GroupChanges{{Key: key, Change: GroupChanged, Changes: findings}},
+	}
+	if len(findings) == 0 {
+		c.Groups = []GroupChanges{}
+	}
+	c.Summary = summarize(c.Groups)
+	return c
+}
+
+func diffBlobs(ctx context.Context, cache *repairedCache, baseSHA, revisionSHA string, opts DiffOptions) ([]Finding, error) {
+	base, err := cache.get(ctx, baseSHA)
+	if err != nil {
+		return nil, fmt.Errorf("base: %w", err)
+	}
+	revision, err := cache.get(ctx, revisionSHA)
+	if err != nil {
+		return nil, fmt.Errorf("revision: %w", err)
+	}
+	return Diff(ctx, base, revision, opts)
+}
+
+// repairedCache reads and repairs each blob at most once per fleet diff:
+// groups cloned from one template share blobs, and a failure is as worth
+// remembering as a success.
+type repairedCache struct {
+	load LoadBlob
+	mu   sync.Mutex
+	byID map[string]*repairedEntry
+}
+
+type repairedEntry struct {
+	once sync.Once
+	doc  []byte
+	err  error
+}
+
+func newRepairedCache(load LoadBlob) *repairedCache {
+	return &repairedCache{load: load, byID: make(map[string]*repairedEntry)}
+}
+
+// get returns the document behind sha, as harvest/validate repairs it
+// (Swagger 2.0 converted, Xano's quirks fixed), which is what a run
+// merges and what clients are judged against.
+func (c *repairedCache) get(ctx context.Context, sha string) ([]byte, error) {
+	c.mu.Lock()
+	e := c.byID[sha]
+	if e == nil {
+		e = &repairedEntry{}
+		c.byID[sha] = e
+	}
+	c.mu.Unlock()
+	e.once.Do(func() {
+		raw, err := c.load(ctx, sha)
+		if err != nil {
+			e.err = fmt.Errorf("read blob %.12s: %w", sha, err)
+			return
+		}
+		res := validate.Load(ctx, raw, validate.Options{})
+		if res.Repaired == nil {
+			e.err = fmt.Errorf("blob %.12s is not a readable OpenAPI document: %s", sha, firstProblem(res))
+			return
+		}
+		e.doc = res.Repaired
+	})
+	return e.doc, e.err
+}
+
+func firstProblem(res *validate.Result) string {
+	if len(res.Problems) == 0 {
+		return "no details"
+	}
+	return fmt.Sprint(res.Problems[0])
+}

@@ -363,7 +363,7 @@ func buildComponents(plan *componentPlan, inputs []*prepared) *openapi3.Componen
 		for name, mb := range final {
 			rw := inputs[mb.input].rewriter
 			v := mb.value
-			if !rw.renames.empty() {
+			if rw.mask != 0 {
 				if nv, changed := rw.walk(v); changed {
 					v = nv
 				}

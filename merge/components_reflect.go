@@ -45,24 +45,40 @@ type structInfo struct {
 	refField int
 	valField int
 	fields   []int // exported fields worth walking, Origin excluded
-	// rewritable lists the fields that may hold something the rewriter
-	// changes, so that leaf fields are skipped when rewriting.
-	rewritable []int
+	// rewritable lists, per rewriteMask, the fields that may hold
+	// something the rewriter changes, so that it skips the rest.
+	rewritable map[rewriteMask][]int
+}
+
+// rewriteMask says what a rewriter has to change, so that it descends only
+// where such things can be: an input whose only renames are security
+// schemes need not walk its schemas.
+type rewriteMask uint8
+
+const (
+	rewriteRefs     rewriteMask = 1 << iota // $refs and discriminator mappings
+	rewriteSecurity                         // keys of security requirements
+	rewriteLinks                            // operationIds named by links
+)
+
+type typeMask struct {
+	t    reflect.Type
+	mask rewriteMask
 }
 
 // typeTable caches structInfo and "may hold a reference" per type for one
 // merge; it is not shared between merges, so the package keeps no state.
 type typeTable struct {
 	structs  map[reflect.Type]*structInfo
-	mayHold  map[reflect.Type]bool
-	visiting map[reflect.Type]bool
+	mayHold  map[typeMask]bool
+	visiting map[typeMask]bool
 }
 
 func newTypeTable() *typeTable {
 	return &typeTable{
 		structs:  map[reflect.Type]*structInfo{},
-		mayHold:  map[reflect.Type]bool{},
-		visiting: map[reflect.Type]bool{},
+		mayHold:  map[typeMask]bool{},
+		visiting: map[typeMask]bool{},
 	}
 }
 
@@ -70,7 +86,7 @@ func (tt *typeTable) info(t reflect.Type) *structInfo {
 	if si, ok := tt.structs[t]; ok {
 		return si
 	}
-	si := &structInfo{refField: -1, valField: -1}
+	si := &structInfo{refField: -1, valField: -1, rewritable: map[rewriteMask][]int{}}
 	tt.structs[t] = si
 	if f, ok := t.FieldByName("Ref"); ok && f.Type.Kind() == reflect.String && len(f.Index) == 1 {
 		if v, ok := t.FieldByName("Value"); ok && v.Type.Kind() == reflect.Pointer && len(v.Index) == 1 {
@@ -85,57 +101,74 @@ func (tt *typeTable) info(t reflect.Type) *structInfo {
 			continue
 		}
 		si.fields = append(si.fields, i)
-		if tt.mayHoldRewritable(f.Type) {
-			si.rewritable = append(si.rewritable, i)
-		}
 	}
 	return si
 }
 
-// mayHoldRewritable reports whether a value of type t can contain a $ref, a
-// discriminator mapping, a link's operationId or a security requirement,
-// the four things the rewriter changes. Types still being examined (the
-// model is recursive) count as "may", which is the safe answer.
-func (tt *typeTable) mayHoldRewritable(t reflect.Type) bool {
-	if v, ok := tt.mayHold[t]; ok {
+// rewritableFields are the fields of struct type t that may hold what a
+// rewriter with mask changes.
+func (tt *typeTable) rewritableFields(t reflect.Type, mask rewriteMask) []int {
+	si := tt.info(t)
+	fields, ok := si.rewritable[mask]
+	if ok {
+		return fields
+	}
+	fields = []int{}
+	for _, i := range si.fields {
+		if tt.mayHoldRewritable(t.Field(i).Type, mask) {
+			fields = append(fields, i)
+		}
+	}
+	si.rewritable[mask] = fields
+	return fields
+}
+
+// mayHoldRewritable reports whether a value of type t can contain what a
+// rewriter with mask changes. Types still being examined (the model is
+// recursive) count as "may", which is the safe answer.
+func (tt *typeTable) mayHoldRewritable(t reflect.Type, mask rewriteMask) bool {
+	key := typeMask{t: t, mask: mask}
+	if v, ok := tt.mayHold[key]; ok {
 		return v
 	}
-	if tt.visiting[t] {
+	if tt.visiting[key] {
 		return true
 	}
-	tt.visiting[t] = true
-	defer delete(tt.visiting, t)
+	tt.visiting[key] = true
+	defer delete(tt.visiting, key)
 	holds := false
-	if t.Kind() == reflect.Interface {
-		// Raw JSON (extensions, examples) may hold $refs too.
-		tt.mayHold[t] = true
-		return true
-	}
 	switch t {
-	case responsesPtrType, callbackPtrType, pathsPtrType, linkType, securityReqType, securityReqsType:
-		holds = true
+	case responsesPtrType:
+		holds = tt.mayHoldRewritable(reflect.TypeFor[*openapi3.ResponseRef](), mask)
+	case callbackPtrType, pathsPtrType:
+		holds = tt.mayHoldRewritable(reflect.TypeFor[*openapi3.PathItem](), mask)
+	case securityReqType, securityReqsType:
+		holds = mask&rewriteSecurity != 0
 	default:
 		switch t.Kind() {
-		case reflect.Pointer, reflect.Slice, reflect.Array:
-			holds = tt.mayHoldRewritable(t.Elem())
-		case reflect.Map:
-			holds = tt.mayHoldRewritable(t.Elem())
+		case reflect.Interface:
+			// Raw JSON (extensions, examples) may hold $refs too.
+			holds = mask&rewriteRefs != 0
+		case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+			holds = tt.mayHoldRewritable(t.Elem(), mask)
 		case reflect.Struct:
-			if _, ok := t.FieldByName("Ref"); ok {
-				if _, ok := t.FieldByName("Value"); ok {
+			if t == linkType && mask&rewriteLinks != 0 {
+				holds = true
+				break
+			}
+			if tt.info(t).isRef && mask&rewriteRefs != 0 {
+				holds = true
+				break
+			}
+			for _, i := range tt.info(t).fields {
+				if tt.mayHoldRewritable(t.Field(i).Type, mask) {
 					holds = true
 					break
 				}
 			}
-			for i := 0; i < t.NumField() && !holds; i++ {
-				f := t.Field(i)
-				if f.IsExported() && f.Type != originPtrType && tt.mayHoldRewritable(f.Type) {
-					holds = true
-				}
-			}
 		}
 	}
-	tt.mayHold[t] = holds
+	tt.mayHold[key] = holds
 	return holds
 }
 
@@ -393,10 +426,6 @@ func (r *renames) component(kind, name string) (string, bool) {
 	return to, ok
 }
 
-func (r *renames) empty() bool {
-	return len(r.components) == 0 && len(r.operations) == 0
-}
-
 // rewriter copies on write: it returns the value unchanged (the same
 // pointer) when nothing under it is renamed, and otherwise a fresh copy of
 // every struct, map and slice on the way down to what changed. The
@@ -405,11 +434,33 @@ func (r *renames) empty() bool {
 type rewriter struct {
 	types   *typeTable
 	renames *renames
+	mask    rewriteMask
+}
+
+func newRewriter(types *typeTable, rn *renames) *rewriter {
+	var mask rewriteMask
+	for kind, m := range rn.components {
+		if len(m) == 0 {
+			continue
+		}
+		if kind == "securitySchemes" {
+			// Requirements name schemes without a $ref; a $ref to a
+			// scheme can only stand in components.securitySchemes, which
+			// the rewriter is handed directly.
+			mask |= rewriteSecurity
+		} else {
+			mask |= rewriteRefs
+		}
+	}
+	if len(rn.operations) > 0 {
+		mask |= rewriteLinks
+	}
+	return &rewriter{types: types, renames: rn, mask: mask}
 }
 
 // rewriteAny is walk for a typed pointer; it returns the same type.
 func rewriteAny[T any](r *rewriter, v T) T {
-	if r.renames.empty() {
+	if r.mask == 0 {
 		return v
 	}
 	nv, changed := r.walk(reflect.ValueOf(v))
@@ -432,7 +483,7 @@ func (r *rewriter) walk(v reflect.Value) (reflect.Value, bool) {
 		case callbackPtrType:
 			return r.callback(v.Interface().(*openapi3.Callback))
 		}
-		if !r.types.mayHoldRewritable(t.Elem()) {
+		if !r.types.mayHoldRewritable(t.Elem(), r.mask) {
 			return v, false
 		}
 		ne, changed := r.walk(v.Elem())
@@ -528,7 +579,7 @@ func (r *rewriter) walkStruct(v reflect.Value) (reflect.Value, bool) {
 		}
 	}
 	var c reflect.Value
-	for _, i := range si.rewritable {
+	for _, i := range r.types.rewritableFields(t, r.mask) {
 		nf, changed := r.walk(v.Field(i))
 		if !changed {
 			continue
@@ -581,7 +632,7 @@ func (r *rewriter) walkMap(v reflect.Value) (reflect.Value, bool) {
 	if t == securityReqType {
 		return r.securityRequirement(v)
 	}
-	if !r.types.mayHoldRewritable(t.Elem()) {
+	if !r.types.mayHoldRewritable(t.Elem(), r.mask) {
 		return v, false
 	}
 	var c reflect.Value
@@ -631,7 +682,7 @@ func (r *rewriter) securityRequirement(v reflect.Value) (reflect.Value, bool) {
 }
 
 func (r *rewriter) walkSlice(v reflect.Value) (reflect.Value, bool) {
-	if v.IsNil() || !r.types.mayHoldRewritable(v.Type().Elem()) {
+	if v.IsNil() || !r.types.mayHoldRewritable(v.Type().Elem(), r.mask) {
 		return v, false
 	}
 	var c reflect.Value

@@ -109,16 +109,13 @@ func Merge(inputs []Input, opts Options) (*openapi3.T, *Report, error) {
 	}
 	types := newTypeTable()
 	plan := planComponents(sorted, types)
-	for i, in := range sorted {
-		in.rewriter = &rewriter{types: types, renames: plan.renames[i]}
-	}
 
 	report := &Report{Inputs: len(sorted), Collisions: []Collision{}, Renames: []Rename{}}
 	report.Renames = append(report.Renames, plan.report...)
 
 	entries := collectPaths(sorted)
 	for _, e := range entries {
-		report.OperationsIn += len(e.item.Operations())
+		report.OperationsIn += len(e.ops)
 	}
 	collisions, err := resolveCollisions(entries)
 	if err != nil {
@@ -127,6 +124,11 @@ func Merge(inputs []Input, opts Options) (*openapi3.T, *Report, error) {
 	report.Collisions = append(report.Collisions, collisions...)
 
 	report.Renames = append(report.Renames, planOperationIDs(entries, plan.renames)...)
+	// Every rename is known now; each input gets the rewriter that applies
+	// its own.
+	for i, in := range sorted {
+		in.rewriter = newRewriter(types, plan.renames[i])
+	}
 	tags := planTags(sorted, entries)
 	report.Renames = append(report.Renames, tags.renames...)
 

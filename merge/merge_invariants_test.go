@@ -8,12 +8,14 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/specharvest/specharvest/harvest"
 	"github.com/specharvest/specharvest/harvest/validate"
@@ -275,13 +277,28 @@ func loadThroughValidate(t testing.TB, data []byte, what string) (*openapi3.T, b
 func generatedFleet(t testing.TB, opts xanotest.GenOptions) (loadable, valid []Input) {
 	t.Helper()
 	fleet := xanotest.Generate(opts)
-	for _, ref := range fleet.Groups() {
-		origin := "http://" + harvest.Slug(ref.Group.Host) + ".example.test"
-		data, err := fleet.Document(ref.Group.ID, origin)
-		if err != nil {
-			t.Fatalf("document of group %d: %v", ref.Group.ID, err)
-		}
-		res := validate.Load(context.Background(), data, validate.Options{})
+	refs := fleet.Groups()
+	results := make([]*validate.Result, len(refs))
+	// Loading is most of the cost of a large fleet; spread it over the
+	// cores, in order-independent slots.
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, ref := range refs {
+		g.Go(func() error {
+			origin := "http://" + harvest.Slug(ref.Group.Host) + ".example.test"
+			data, err := fleet.Document(ref.Group.ID, origin)
+			if err != nil {
+				return fmt.Errorf("document of group %d: %w", ref.Group.ID, err)
+			}
+			results[i] = validate.Load(context.Background(), data, validate.Options{})
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	for i, ref := range refs {
+		res := results[i]
 		if res.Doc == nil {
 			continue
 		}

@@ -15,8 +15,9 @@ type pathEntry struct {
 	in       *prepared
 	original string // the path in its own document
 	item     *openapi3.PathItem
-	servers  openapi3.Servers // scheme and host only; the base path moved into merged
-	merged   string           // base path + original, and a collision prefix if needed
+	ops      map[string]*openapi3.Operation // item.Operations(), which allocates
+	servers  openapi3.Servers               // scheme and host only; the base path moved into merged
+	merged   string                         // base path + original, and a collision prefix if needed
 	// operationIDs holds the new operationId per method, where it changed.
 	operationIDs map[string]string
 }
@@ -45,6 +46,7 @@ func collectPaths(inputs []*prepared) []*pathEntry {
 				in:       in,
 				original: p,
 				item:     item,
+				ops:      item.Operations(),
 				servers:  servers,
 				merged:   joinPath(base, p),
 			})
@@ -238,7 +240,7 @@ func planOperationIDs(entries []*pathEntry, rn []*renames) []Rename {
 	}
 	byID := map[string][]use{}
 	for _, e := range entries {
-		ops := e.item.Operations()
+		ops := e.ops
 		for _, method := range orderedKeys(ops) {
 			if id := ops[method].OperationID; id != "" {
 				byID[id] = append(byID[id], use{e: e, method: method})
@@ -308,7 +310,7 @@ func mergePathItem(e *pathEntry, tags *tagPlan) *openapi3.PathItem {
 		// the input's.
 		item.AdditionalOperations = maps.Clone(item.AdditionalOperations)
 	}
-	for method, op := range e.item.Operations() {
+	for method, op := range e.ops {
 		item.SetOperation(method, mergeOperation(e, method, op, tags))
 	}
 	return &item

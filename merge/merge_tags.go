@@ -49,7 +49,7 @@ func planTags(inputs []*prepared, entries []*pathEntry) *tagPlan {
 		}
 	}
 	for _, e := range entries {
-		for _, op := range e.item.Operations() {
+		for _, op := range e.ops {
 			for _, t := range op.Tags {
 				used[e.in.index][t] = true
 			}

@@ -129,8 +129,10 @@ type ChangeSummary struct {
 // CatalogGroupChange is one group that changed, with its findings counted
 // by level so a reader can sort and filter without walking them.
 type CatalogGroupChange struct {
-	Key      string    `json:"key"`
-	Change   string    `json:"change"`
+	Key    string `json:"key"`
+	Change string `json:"change"`
+	// Error says why a changed group could not be compared.
+	Error    string    `json:"error,omitempty"`
 	Breaking int       `json:"breaking"`
 	Warning  int       `json:"warning"`
 	Info     int       `json:"info"`
@@ -203,6 +205,7 @@ type CatalogChangesInput struct {
 type CatalogGroupChangeInput struct {
 	Key      string
 	Change   string
+	Error    string
 	Findings []Finding
 }
 
@@ -278,7 +281,7 @@ func BuildCatalog(in CatalogInput) *Catalog {
 			Groups:  make([]CatalogGroupChange, 0, len(in.Changes.Groups)),
 		}
 		for _, g := range in.Changes.Groups {
-			gc := CatalogGroupChange{Key: g.Key, Change: g.Change, Findings: sortCatalogFindings(g.Findings)}
+			gc := CatalogGroupChange{Key: g.Key, Change: g.Change, Error: g.Error, Findings: sortCatalogFindings(g.Findings)}
 			for _, f := range g.Findings {
 				switch f.Level {
 				case LevelBreaking:

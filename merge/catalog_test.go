@@ -82,7 +82,7 @@ func catalogTestInput() CatalogInput {
 			Summary: ChangeSummary{GroupsAdded: 1, GroupsRemoved: 1, GroupsChanged: 1, GroupsStale: 1, Breaking: 3, NonBreaking: 2},
 			Groups: []CatalogGroupChangeInput{
 				{Key: "prod/a/ws1/alpha", Change: "added"},
-				{Key: "prod/a/ws1/beta", Change: "stale"},
+				{Key: "prod/a/ws1/beta", Change: "stale", Error: "could not compare"},
 				{Key: "prod/b/ws2/zeta", Change: "changed", Findings: []Finding{
 					{ID: "response-property-added", Level: LevelInfo, Operation: "GET /pa", Message: "added"},
 					{ID: "api-path-removed", Level: LevelBreaking, Operation: "GET /pz", Message: "removed"},
@@ -184,6 +184,9 @@ func TestBuildCatalog(t *testing.T) {
 	}
 	if want := []string{"prod/old/ws/gone", "prod/b/ws2/zeta", "prod/a/ws1/beta", "prod/a/ws1/alpha"}; !reflect.DeepEqual(order, want) {
 		t.Errorf("change order: %v, want %v", order, want)
+	}
+	if g := c.Changes.Groups[2]; g.Error != "could not compare" {
+		t.Errorf("the reason a group was not compared is lost: %+v", g)
 	}
 	if g := c.Changes.Groups[1]; g.Breaking != 2 || g.Warning != 1 || g.Info != 1 {
 		t.Errorf("zeta counts: %+v", g)

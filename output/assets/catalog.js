@@ -346,6 +346,7 @@
         if (g.warning) { head.appendChild(badge('l-warning', g.warning + ' warning')); }
         if (g.info) { head.appendChild(badge('l-info', g.info + ' info')); }
         div.appendChild(head);
+        if (g.error) { div.appendChild(el('p', 'muted', 'Not compared: ' + g.error)); }
         if (g.findings && g.findings.length) { div.appendChild(findingList(g.findings, 10)); }
         holder.appendChild(div);
       }

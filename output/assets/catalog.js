@@ -1,5 +1,6 @@
 (function () {
   'use strict';
+  var started = performance.now();
 
   // Everything on the page comes from the JSON block below the markup and is
   // written with textContent, never as HTML, so names taken from specs
@@ -425,5 +426,6 @@
   document.getElementById('show').addEventListener('change', applyFilter);
   window.addEventListener('hashchange', openFromHash);
   openFromHash();
+  document.body.setAttribute('data-render-ms', String(Math.round(performance.now() - started)));
   document.body.setAttribute('data-ready', 'true');
 })();

@@ -3,8 +3,215 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/output"
 )
 
+const defaultConfigFile = "specharvest.yaml"
+
 func cmdRun(ctx context.Context, e *env, args []string) error {
-	return errors.New("not implemented yet")
+	fs := newFlagSet(e, "run")
+	configPath := fs.String("config", defaultConfigFile, "the config file")
+	storeDir := fs.String("store", "", "the store folder (default: the config's store)")
+	failOn := fs.String("fail-on", "", "none, breaking or changes: exit 4 when this run's changes reach it (default: the config's diff.fail_on)")
+	quiet := fs.Bool("quiet", false, "print only warnings and errors, and no summary")
+	logFormat := fs.String("log-format", "text", "text or json: the format of log lines on stderr")
+	if rest, err := parseFlags(fs, args); err != nil {
+		return err
+	} else if len(rest) > 0 {
+		return usagef("run takes no arguments, got %q", rest)
+	}
+	cfg, err := LoadConfig(*configPath, e.getenv)
+	if err != nil {
+		return err
+	}
+	if *storeDir != "" {
+		cfg.Store = *storeDir
+	}
+	if *failOn != "" {
+		cfg.Diff.FailOn = *failOn
+	}
+	if err := checkFailOn(cfg.Diff.FailOn, true); err != nil {
+		return err
+	}
+	logger, err := newLogger(e.stderr, *logFormat, *quiet)
+	if err != nil {
+		return err
+	}
+	return runNightly(ctx, e, cfg, logger, *quiet)
+}
+
+// runNightly runs the pipeline, prints the summary, writes the metrics file
+// and calls the webhooks, and turns the outcome into the exit code.
+func runNightly(ctx context.Context, e *env, cfg *Config, logger *slog.Logger, quiet bool) error {
+	if cfg.Store == "" {
+		cfg.Store = "./api-catalog"
+	}
+	n := &nightly{cfg: cfg, storeDir: cfg.Store, failOn: cfg.Diff.FailOn, logger: logger, now: e.now}
+	if !quiet && isTerminal(e.stderr) {
+		n.progress = newProgressLine(e.stderr, e.now)
+	}
+	started := e.now()
+	res, runErr := n.run(ctx)
+	code := exitCode(runErr)
+	if runErr == nil {
+		code = outcomeCode(res, cfg.Diff.FailOn)
+		if !quiet {
+			printRunSummary(e.stdout, res)
+		}
+	}
+	n.afterRun(ctx, started, res, runErr, code)
+	if runErr != nil {
+		return runErr
+	}
+	if code != exitOK {
+		return &exitError{code: code, silent: true}
+	}
+	return nil
+}
+
+// outcomeCode is 3 when some groups failed or are stale, 4 when the
+// fail-on threshold was met; 4 wins.
+func outcomeCode(res *nightlyResult, failOn string) int {
+	if thresholdMet(res.changes, failOn) {
+		return exitThreshold
+	}
+	if s := res.manifest.Summary; s.Failed > 0 || s.Stale > 0 {
+		return exitPartial
+	}
+	return exitOK
+}
+
+func thresholdMet(c *merge.Changes, failOn string) bool {
+	if c == nil {
+		return false
+	}
+	s := c.Summary
+	switch failOn {
+	case "breaking":
+		return s.Breaking > 0
+	case "changes":
+		return s.Breaking+s.NonBreaking+s.GroupsAdded+s.GroupsRemoved+s.GroupsChanged > 0
+	}
+	return false
+}
+
+func checkFailOn(v string, allowNone bool) error {
+	switch v {
+	case "breaking", "changes":
+		return nil
+	case "", "none":
+		if allowNone {
+			return nil
+		}
+	}
+	return usagef("--fail-on must be none, breaking or changes, not %q", v)
+}
+
+func newLogger(w io.Writer, format string, quiet bool) (*slog.Logger, error) {
+	level := slog.LevelInfo
+	if quiet || isTerminal(w) {
+		// On a terminal the progress line says what info lines would.
+		level = slog.LevelWarn
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usagef("--log-format must be text or json, not %q", format)
+}
+
+func printRunSummary(w io.Writer, res *nightlyResult) {
+	m := res.manifest
+	s := m.Summary
+	fmt.Fprintf(w, "snapshot %s: %d groups — %d ok, %d failed, %d stale, %d invalid; %d operations (%s)\n",
+		m.ID, s.Specs, s.OK, s.Failed, s.Stale, s.Invalid, s.Operations, res.took.Round(time.Millisecond))
+	if res.merge != nil {
+		fmt.Fprintf(w, "merged: %d operations from %d documents, %d path collisions resolved, %d names made unique\n",
+			res.merge.OperationsOut, res.merge.Inputs, len(res.merge.Collisions), len(res.merge.Renames))
+	}
+	if c := res.changes; c != nil {
+		cs := c.Summary
+		fmt.Fprintf(w, "since %s: %d breaking, %d non-breaking; groups %d added, %d removed, %d changed, %d stale\n",
+			c.Base, cs.Breaking, cs.NonBreaking, cs.GroupsAdded, cs.GroupsRemoved, cs.GroupsChanged, cs.GroupsStale)
+		for _, g := range c.Groups {
+			for _, f := range g.Changes {
+				if f.Level == merge.LevelBreaking {
+					fmt.Fprintf(w, "  BREAKING %s: %s %s\n", g.Key, f.ID, strings.TrimSpace(f.Operation+" "+f.Message))
+				}
+			}
+		}
+	} else {
+		fmt.Fprintln(w, "first snapshot of this store: nothing to compare with yet")
+	}
+	for _, sp := range m.Specs {
+		if sp.Status != output.StatusOK {
+			fmt.Fprintf(w, "  %s %s: %s\n", strings.ToUpper(sp.Status), sp.Key, sp.Error)
+		}
+	}
+	if res.pruned > 0 {
+		fmt.Fprintf(w, "retention removed %d old snapshots\n", res.pruned)
+	}
+	fmt.Fprintf(w, "catalog: %s\n", res.pageDir+"/"+catalogHTMLFile)
+}
+
+// afterRun feeds the cron job's monitoring: the metrics file and the
+// webhooks. Neither can fail the run: the snapshot is already committed.
+func (n *nightly) afterRun(ctx context.Context, started time.Time, res *nightlyResult, runErr error, code int) {
+	finished := n.now()
+	metrics := output.RunMetrics{Finished: finished, Duration: finished.Sub(started), ExitCode: code,
+		Groups: map[string]int{}, Findings: map[string]int{}}
+	summary := output.RunSummary{Started: started, Finished: finished, ExitCode: code}
+	if runErr != nil {
+		summary.Error = runErr.Error()
+	}
+	if res != nil {
+		m := res.manifest
+		metrics.Snapshot, metrics.Invalid, metrics.Operations = m.ID, m.Summary.Invalid, m.Summary.Operations
+		metrics.Groups[output.StatusOK], metrics.Groups[output.StatusFailed], metrics.Groups[output.StatusStale] = m.Summary.OK, m.Summary.Failed, m.Summary.Stale
+		summary.Snapshot, summary.Previous = m.ID, m.Previous
+		summary.Groups, summary.OK, summary.Stale, summary.Failed = m.Summary.Specs, m.Summary.OK, m.Summary.Stale, m.Summary.Failed
+		summary.Invalid, summary.Operations = m.Summary.Invalid, m.Summary.Operations
+		summary.Page = res.pageDir + "/" + catalogHTMLFile
+		for _, sp := range m.Specs {
+			if sp.Status != output.StatusOK {
+				summary.FailedGroups = append(summary.FailedGroups, sp.Key)
+			}
+		}
+		if c := res.changes; c != nil {
+			summary.GroupsAdded, summary.GroupsRemoved, summary.GroupsChanged = c.Summary.GroupsAdded, c.Summary.GroupsRemoved, c.Summary.GroupsChanged
+			summary.Breaking, summary.NonBreaking = c.Summary.Breaking, c.Summary.NonBreaking
+			for _, g := range c.Groups {
+				for _, f := range g.Changes {
+					metrics.Findings[string(f.Level)]++
+					if f.Level == merge.LevelBreaking && (len(summary.BreakingGroups) == 0 || summary.BreakingGroups[len(summary.BreakingGroups)-1] != g.Key) {
+						summary.BreakingGroups = append(summary.BreakingGroups, g.Key)
+					}
+				}
+			}
+		}
+	}
+	if n.cfg.MetricsFile != "" {
+		if err := output.WriteMetricsFile(ctx, n.cfg.MetricsFile, metrics); err != nil {
+			n.logger.Warn("write the metrics file", "err", err)
+		}
+	}
+	if len(n.cfg.Notify) > 0 && !errors.Is(runErr, output.ErrLocked) {
+		hooks := make([]output.Webhook, 0, len(n.cfg.Notify))
+		for _, h := range n.cfg.Notify {
+			hooks = append(hooks, output.Webhook{URL: h.URL, On: h.On, Headers: h.Headers, Timeout: h.Timeout.Duration})
+		}
+		for _, err := range output.Notify(ctx, n.logger, hooks, summary) {
+			n.logger.Warn("webhook", "err", err)
+		}
+	}
 }

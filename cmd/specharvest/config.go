@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"reflect"
@@ -252,6 +253,15 @@ func (d *configDecoder) decode(key string, n *yaml.Node, v reflect.Value) error 
 			return err
 		}
 		if err := v.Addr().Interface().(yaml.Unmarshaler).UnmarshalYAML(sc); err != nil {
+			if sc.Value != n.Value {
+				// The message would quote what a variable expanded to,
+				// which may be a secret: word it on the text as written.
+				asWritten := reflect.New(v.Type()).Interface().(yaml.Unmarshaler)
+				if werr := asWritten.UnmarshalYAML(n); werr != nil {
+					return d.fail(n, key, "%v, once its variables are expanded", werr)
+				}
+				return d.fail(n, key, "%q is not valid once its variables are expanded", n.Value)
+			}
 			return d.fail(n, key, "%v", err)
 		}
 		return nil
@@ -327,19 +337,19 @@ func (d *configDecoder) decode(key string, n *yaml.Node, v reflect.Value) error 
 	case reflect.Bool:
 		var b bool
 		if err := sc.Decode(&b); err != nil {
-			return d.fail(n, key, "expected true or false, found %q", sc.Value)
+			return d.fail(n, key, "expected true or false, found %s", shown(n, sc))
 		}
 		v.SetBool(b)
 	case reflect.Int, reflect.Int64:
 		i, err := strconv.ParseInt(sc.Value, 10, 64)
 		if err != nil {
-			return d.fail(n, key, "expected a whole number, found %q", sc.Value)
+			return d.fail(n, key, "expected a whole number, found %s", shown(n, sc))
 		}
 		v.SetInt(i)
 	case reflect.Float64:
 		f, err := strconv.ParseFloat(sc.Value, 64)
 		if err != nil {
-			return d.fail(n, key, "expected a number, found %q", sc.Value)
+			return d.fail(n, key, "expected a number, found %s", shown(n, sc))
 		}
 		v.SetFloat(f)
 	default:
@@ -371,6 +381,25 @@ func (d *configDecoder) expand(key string, n *yaml.Node) (*yaml.Node, error) {
 	c := *n
 	c.Value = out
 	return &c, nil
+}
+
+// redactExpanded keeps a value that came from the environment out of an
+// error message: the variable may hold a secret, so the message quotes the
+// text as written in the file instead.
+func redactExpanded(err error, written, expanded string) error {
+	if err == nil || written == expanded || expanded == "" {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), expanded, written))
+}
+
+// shown quotes a value for an error message. A value that came from the
+// environment may be a secret, so it is shown as written in the file.
+func shown(raw, expanded *yaml.Node) string {
+	if raw.Value != expanded.Value {
+		return fmt.Sprintf("%q (once its variables are expanded)", raw.Value)
+	}
+	return fmt.Sprintf("%q", expanded.Value)
 }
 
 func joinKey(parent, child string) string {
@@ -524,4 +553,3 @@ func (c *Config) HarvestSources() []harvest.Source {
 	}
 	return out
 }
-

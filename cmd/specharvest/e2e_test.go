@@ -1,0 +1,426 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/specharvest/specharvest/harvest/xanotest"
+	"github.com/specharvest/specharvest/output"
+)
+
+// The end-to-end tests drive the real binary, built once per test run.
+var (
+	binaryOnce sync.Once
+	binaryPath string
+	binaryErr  error
+)
+
+func specharvestBinary(t *testing.T) string {
+	t.Helper()
+	binaryOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "specharvest-bin-")
+		if err != nil {
+			binaryErr = err
+			return
+		}
+		binaryPath = filepath.Join(dir, "specharvest")
+		out, err := exec.Command("go", "build", "-o", binaryPath, ".").CombinedOutput()
+		if err != nil {
+			binaryErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binaryErr != nil {
+		t.Fatal(binaryErr)
+	}
+	return binaryPath
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binaryPath != "" {
+		os.RemoveAll(filepath.Dir(binaryPath))
+	}
+	os.Exit(code)
+}
+
+// binResult is one finished command of the real binary.
+type binResult struct {
+	code           int
+	stdout, stderr string
+}
+
+func runBinary(t *testing.T, env []string, args ...string) binResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, specharvestBinary(t), args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	res := binResult{stdout: stdout.String(), stderr: stderr.String()}
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		res.code = exit.ExitCode()
+	default:
+		t.Fatalf("specharvest %s: %v", strings.Join(args, " "), err)
+	}
+	return res
+}
+
+// simProcess is `specharvest simulate` running as its own process.
+type simProcess struct {
+	line simulateLine
+	cmd  *exec.Cmd
+}
+
+func startSimProcess(t *testing.T, args ...string) *simProcess {
+	t.Helper()
+	cmd := exec.Command(specharvestBinary(t), append([]string{"simulate"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &simProcess{cmd: cmd}
+	t.Cleanup(p.stop)
+	lineCh := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(stdout).ReadString('\n')
+		lineCh <- line
+	}()
+	select {
+	case line := <-lineCh:
+		if err := json.Unmarshal([]byte(line), &p.line); err != nil {
+			t.Fatalf("simulate printed %q: %v", line, err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("simulate printed nothing")
+	}
+	return p
+}
+
+func (p *simProcess) stop() {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// writeXanoConfig writes a config with one Developer API source and
+// returns its path and the environment that holds the key.
+func writeXanoConfig(t *testing.T, dir, master, apiKey, extra string) (string, []string) {
+	t.Helper()
+	path := filepath.Join(dir, "specharvest.yaml")
+	cfg := fmt.Sprintf(`store: %s
+sources:
+  - name: prod
+    type: xano
+    master: %s
+    api_key: ${TEST_XANO_KEY}
+crawl:
+  timeout: 5s
+  retries: 2
+  deadline: 2m
+%s`, filepath.Join(dir, "store"), master, extra)
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, []string{"TEST_XANO_KEY=" + apiKey}
+}
+
+func readManifest(t *testing.T, storeDir, id string) *output.Manifest {
+	t.Helper()
+	st, err := output.Open(context.Background(), storeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id == "" {
+		if id, err = st.Latest(context.Background()); err != nil || id == "" {
+			t.Fatalf("latest: %q, %v", id, err)
+		}
+	}
+	m, err := st.Manifest(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func assertVerifyClean(t *testing.T, storeDir string) {
+	t.Helper()
+	st, err := output.Open(context.Background(), storeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := st.Verify(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Fatalf("verify found problems: %v", rep.Problems)
+	}
+	if res := runBinary(t, nil, "verify", "--store", storeDir); res.code != exitOK {
+		t.Fatalf("specharvest verify exited %d: %s%s", res.code, res.stdout, res.stderr)
+	}
+}
+
+func assertNoSecrets(t *testing.T, secrets []string, where string, texts ...string) {
+	t.Helper()
+	for _, s := range secrets {
+		if len(s) < 6 {
+			continue
+		}
+		for _, text := range texts {
+			if strings.Contains(text, s) {
+				t.Fatalf("a secret (%.4s…) appears in %s", s, where)
+			}
+		}
+	}
+}
+
+// storeText concatenates every file of a store, for secret searches.
+func storeText(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		b.Write(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func TestEndToEndTwoNightsAgainstSimulate(t *testing.T) {
+	dir := t.TempDir()
+	sim := startSimProcess(t, "--instances", "2", "--workspaces", "2", "--groups", "6", "--seed", "7")
+	cfgPath, env := writeXanoConfig(t, dir, sim.line.Master, sim.line.APIKey, "")
+	storeDir := filepath.Join(dir, "store")
+
+	first := runBinary(t, env, "run", "--config", cfgPath, "--log-format", "json")
+	if first.code != exitOK {
+		t.Fatalf("first run exited %d\nstdout: %s\nstderr: %s", first.code, first.stdout, first.stderr)
+	}
+	m1 := readManifest(t, storeDir, "")
+	if m1.Summary.Specs != sim.line.Groups || m1.Summary.OK != sim.line.Groups {
+		t.Fatalf("first snapshot has %+v, want all %d groups ok", m1.Summary, sim.line.Groups)
+	}
+	for _, s := range m1.Specs {
+		if s.Key == "" || s.SHA256 == "" || s.Bytes == 0 || s.Status != output.StatusOK || s.URL == "" || s.Title == "" {
+			t.Fatalf("incomplete manifest entry: %+v", s)
+		}
+	}
+	for _, name := range []string{"merged.json", "merged.yaml", "catalog.json", "api-catalog.json", "index.html"} {
+		if _, err := os.Stat(filepath.Join(storeDir, "snapshots", m1.ID, name)); err != nil {
+			t.Errorf("first snapshot lacks %s: %v", name, err)
+		}
+	}
+	sim.stop()
+
+	// The next night the fleet has moved on, and is served from other
+	// ports: keys must not depend on them.
+	sim2 := startSimProcess(t, "--instances", "2", "--workspaces", "2", "--groups", "6", "--seed", "7", "--generation", "2")
+	cfgPath, env = writeXanoConfig(t, dir, sim2.line.Master, sim2.line.APIKey, "")
+	second := runBinary(t, env, "run", "--config", cfgPath)
+	if second.code != exitOK {
+		t.Fatalf("second run exited %d\nstdout: %s\nstderr: %s", second.code, second.stdout, second.stderr)
+	}
+	m2 := readManifest(t, storeDir, "")
+	if m2.ID == m1.ID || m2.Previous != m1.ID {
+		t.Fatalf("second snapshot %s has previous %q, want %s", m2.ID, m2.Previous, m1.ID)
+	}
+	var changes struct {
+		Summary struct {
+			GroupsAdded   int `json:"groups_added"`
+			GroupsRemoved int `json:"groups_removed"`
+			GroupsChanged int `json:"groups_changed"`
+			Breaking      int `json:"breaking"`
+		} `json:"summary"`
+	}
+	data, err := os.ReadFile(filepath.Join(storeDir, "snapshots", m2.ID, "changes.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &changes); err != nil {
+		t.Fatal(err)
+	}
+	if changes.Summary.GroupsAdded == 0 || changes.Summary.GroupsRemoved == 0 || changes.Summary.GroupsChanged == 0 || changes.Summary.Breaking == 0 {
+		t.Fatalf("changes between generations 1 and 2 = %s", data)
+	}
+	if !strings.Contains(second.stdout, "BREAKING") {
+		t.Errorf("the summary does not single out breaking changes:\n%s", second.stdout)
+	}
+	list := runBinary(t, nil, "snapshots", "list", "--store", storeDir)
+	if list.code != exitOK || !strings.Contains(list.stdout, m1.ID) || !strings.Contains(list.stdout, m2.ID) {
+		t.Fatalf("snapshots list (%d): %s%s", list.code, list.stdout, list.stderr)
+	}
+	assertVerifyClean(t, storeDir)
+	assertNoSecrets(t, []string{sim.line.APIKey, sim.line.MetaToken}, "the store or the output",
+		storeText(t, storeDir), first.stdout, first.stderr, second.stdout, second.stderr)
+}
+
+func TestEndToEndInstanceDownIsStaleNotRemoved(t *testing.T) {
+	dir := t.TempDir()
+	srv, err := xanotest.Start(context.Background(), xanotest.Options{Fleet: xanotest.Generate(xanotest.GenOptions{Seed: 3, Instances: 2, Workspaces: 1, Groups: 3})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cfgPath, env := writeXanoConfig(t, dir, srv.Master(), srv.APIKey(), "")
+	storeDir := filepath.Join(dir, "store")
+	if res := runBinary(t, env, "run", "--config", cfgPath); res.code != exitOK {
+		t.Fatalf("first run exited %d: %s%s", res.code, res.stdout, res.stderr)
+	}
+	down := srv.Fleet().Instances[1].Name
+	if err := srv.SetInstanceDown(down, true); err != nil {
+		t.Fatal(err)
+	}
+	res := runBinary(t, env, "run", "--config", cfgPath)
+	if res.code != exitPartial {
+		t.Fatalf("run with instance %q down exited %d, want %d: %s%s", down, res.code, exitPartial, res.stdout, res.stderr)
+	}
+	m := readManifest(t, storeDir, "")
+	stale := 0
+	for _, s := range m.Specs {
+		if s.Status == output.StatusStale {
+			stale++
+			if s.Error == "" || s.SHA256 == "" {
+				t.Errorf("stale group without its error or previous document: %+v", s)
+			}
+		}
+	}
+	if stale != 3 || m.Summary.Specs != 6 {
+		t.Fatalf("stale = %d of %d specs, want 3 of 6: %+v", stale, m.Summary.Specs, m.Summary)
+	}
+	data, err := os.ReadFile(filepath.Join(storeDir, "snapshots", m.ID, "changes.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var changes struct {
+		Summary struct {
+			GroupsRemoved int `json:"groups_removed"`
+			GroupsStale   int `json:"groups_stale"`
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal(data, &changes); err != nil {
+		t.Fatal(err)
+	}
+	if changes.Summary.GroupsRemoved != 0 || changes.Summary.GroupsStale != 3 {
+		t.Fatalf("changes with an instance down: %s", data)
+	}
+	assertVerifyClean(t, storeDir)
+}
+
+func TestEndToEndSecondRunIsLockedOut(t *testing.T) {
+	dir := t.TempDir()
+	sim := startSimProcess(t, "--instances", "1", "--workspaces", "1", "--groups", "4", "--latency", "300ms")
+	cfgPath, env := writeXanoConfig(t, dir, sim.line.Master, sim.line.APIKey, "")
+	storeDir := filepath.Join(dir, "store")
+
+	first := make(chan binResult, 1)
+	go func() { first <- runBinary(t, env, "run", "--config", cfgPath) }()
+	lockDir := filepath.Join(storeDir, "locks")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		entries, _ := os.ReadDir(lockDir)
+		if len(entries) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first run never took the lock")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	started := time.Now()
+	second := runBinary(t, env, "run", "--config", cfgPath)
+	if second.code != exitLocked {
+		t.Fatalf("second run exited %d, want %d: %s%s", second.code, exitLocked, second.stdout, second.stderr)
+	}
+	if took := time.Since(started); took > 5*time.Second {
+		t.Errorf("the locked-out run took %v; it must exit at once", took)
+	}
+	if res := <-first; res.code != exitOK {
+		t.Fatalf("first run exited %d: %s%s", res.code, res.stdout, res.stderr)
+	}
+	st, _ := output.Open(context.Background(), storeDir)
+	snaps, err := st.Snapshots(context.Background())
+	if err != nil || len(snaps) != 1 {
+		t.Fatalf("snapshots = %v, %v; want exactly the first run's", snaps, err)
+	}
+	assertVerifyClean(t, storeDir)
+}
+
+func TestEndToEndKilledRunsNeverBreakTheStore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills many runs")
+	}
+	dir := t.TempDir()
+	sim := startSimProcess(t, "--instances", "2", "--workspaces", "2", "--groups", "5", "--latency", "20ms")
+	cfgPath, env := writeXanoConfig(t, dir, sim.line.Master, sim.line.APIKey, "")
+	storeDir := filepath.Join(dir, "store")
+	if res := runBinary(t, env, "run", "--config", cfgPath); res.code != exitOK {
+		t.Fatalf("first run exited %d: %s%s", res.code, res.stdout, res.stderr)
+	}
+	good := readManifest(t, storeDir, "")
+
+	// Kill runs at moments spread over a whole run: during the crawl, the
+	// blob writes, the reports and the manifest.
+	start := time.Now()
+	if res := runBinary(t, env, "run", "--config", cfgPath); res.code != exitOK {
+		t.Fatalf("timing run exited %d", res.code)
+	}
+	full := time.Since(start)
+	const kills = 12
+	for i := 0; i < kills; i++ {
+		at := full * time.Duration(i+1) / (kills + 1)
+		cmd := exec.Command(specharvestBinary(t), "run", "--config", cfgPath)
+		cmd.Env = append(os.Environ(), env...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(at)
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		_ = cmd.Wait()
+
+		latest := readManifest(t, storeDir, "")
+		if latest.Summary.Specs != good.Summary.Specs {
+			t.Fatalf("after a kill at %v latest %s has %d specs, want %d", at, latest.ID, latest.Summary.Specs, good.Summary.Specs)
+		}
+		assertVerifyClean(t, storeDir)
+	}
+	if res := runBinary(t, env, "run", "--config", cfgPath); res.code != exitOK {
+		t.Fatalf("the run after the kills exited %d: %s%s", res.code, res.stdout, res.stderr)
+	}
+	assertVerifyClean(t, storeDir)
+}

@@ -19,6 +19,9 @@ func Slug(name string) string {
 		r = foldAccent(r)
 		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
 			if dash && b.Len() > 0 {
+				if b.Len()+2 > maxSlugLen {
+					break // a dash and one more letter would pass the limit
+				}
 				b.WriteByte('-')
 			}
 			dash = false

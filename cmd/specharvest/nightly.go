@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"runtime"
 	"sort"
@@ -514,12 +515,17 @@ func (n *nightly) writeChanges(ctx context.Context, store *output.Store, snap *o
 	if err != nil {
 		return nil, err
 	}
-	js, err := jsonIndent(changes)
-	if err != nil {
-		return nil, err
-	}
-	if err := snap.WriteFile(ctx, changesJSONFile, js); err != nil {
-		return nil, err
+	for name, write := range map[string]func(io.Writer, *merge.Changes) error{
+		changesJSONFile: output.WriteChangesJSON,
+		changesMDFile:   output.WriteChangesMarkdown,
+	} {
+		var b bytes.Buffer
+		if err := write(&b, changes); err != nil {
+			return nil, fmt.Errorf("render %s: %w", name, err)
+		}
+		if err := snap.WriteFile(ctx, name, b.Bytes()); err != nil {
+			return nil, err
+		}
 	}
 	return changes, nil
 }

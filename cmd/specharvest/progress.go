@@ -37,14 +37,12 @@ func newProgressLine(w io.Writer, now func() time.Time) *progressLine {
 	return &progressLine{w: w, interval: 100 * time.Millisecond, now: now}
 }
 
-// add counts events and redraws at most every interval, so a fast crawl
-// does not spend its time writing to the terminal.
-func (p *progressLine) add(found, fetched, failed int) {
+// set takes the crawl's running totals and redraws at most every
+// interval, so a fast crawl does not spend its time writing to the terminal.
+func (p *progressLine) set(found, fetched, failed int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.found += found
-	p.fetched += fetched
-	p.failed += failed
+	p.found, p.fetched, p.failed = found, fetched, failed
 	if t := p.now(); t.Sub(p.last) >= p.interval {
 		p.last = t
 		p.draw()

@@ -3,8 +3,188 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/specharvest/specharvest/harvest"
+	"github.com/specharvest/specharvest/harvest/validate"
+	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/output"
 )
 
+const diffUsage = "usage: specharvest diff BASE REVISION [--store DIR] [--format text|json|markdown] [--fail-on breaking|changes] [--rules]"
+
+// cmdDiff reports what changed between two documents (files or URLs) or
+// two snapshots of a store. An argument that names an existing file is a
+// document, an http(s) URL too; anything else is a snapshot id of --store
+// ("latest" included). Both arguments must be of the same kind.
 func cmdDiff(ctx context.Context, e *env, args []string) error {
-	return errors.New("not implemented yet")
+	fs := newFlagSet(e, "diff")
+	store := storeFlag(fs)
+	format := fs.String("format", "text", "output `format`: text, json or markdown")
+	failOn := fs.String("fail-on", "none", "exit 4 when `WHAT` is found: none, breaking or changes")
+	rules := fs.Bool("rules", false, "print the rule table (in --format text or markdown) and exit")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), diffUsage)
+		fmt.Fprintln(fs.Output(), "\nBASE and REVISION are two OpenAPI documents (files or URLs) or two snapshot ids of --store (or latest).")
+		fs.PrintDefaults()
+		fmt.Fprintln(fs.Output(), "\nRules:")
+		_ = output.WriteRuleTable(fs.Output(), merge.Rules(), "text")
+		fmt.Fprintln(fs.Output())
+		fmt.Fprintln(fs.Output(), exitCodesHelp)
+	}
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	switch *format {
+	case "text", "json", "markdown":
+	default:
+		return usagef("--format must be text, json or markdown, not %q", *format)
+	}
+	if err := checkFailOn(*failOn, true); err != nil {
+		return err
+	}
+	if *rules {
+		tableFormat := "text"
+		if *format == "markdown" {
+			tableFormat = "markdown"
+		}
+		return output.WriteRuleTable(e.stdout, merge.Rules(), tableFormat)
+	}
+	if len(pos) != 2 {
+		return usagef(diffUsage)
+	}
+
+	var changes *merge.Changes
+	baseIsDoc, revisionIsDoc := isDocumentArg(pos[0]), isDocumentArg(pos[1])
+	switch {
+	case baseIsDoc && revisionIsDoc:
+		changes, err = diffDocuments(ctx, pos[0], pos[1])
+	case !baseIsDoc && !revisionIsDoc:
+		changes, err = diffSnapshots(ctx, *store, pos[0], pos[1])
+	default:
+		doc, other := pos[0], pos[1]
+		if revisionIsDoc {
+			doc, other = other, doc
+		}
+		return usagef("%s is a document but %s is neither an existing file nor a URL: compare two documents or two snapshot ids", doc, other)
+	}
+	if err != nil {
+		return err
+	}
+	if err := writeChanges(e.stdout, changes, *format); err != nil {
+		return err
+	}
+	return diffThreshold(changes, *failOn)
+}
+
+// isDocumentArg tells a document from a snapshot id: an existing file
+// wins, so a file that happens to be called "latest" is still a file.
+func isDocumentArg(arg string) bool {
+	if strings.HasPrefix(arg, "http://") || strings.HasPrefix(arg, "https://") {
+		return true
+	}
+	info, err := os.Stat(arg)
+	return err == nil && !info.IsDir()
+}
+
+func writeChanges(w io.Writer, c *merge.Changes, format string) error {
+	switch format {
+	case "json":
+		return output.WriteChangesJSON(w, c)
+	case "markdown":
+		return output.WriteChangesMarkdown(w, c)
+	default:
+		return output.WriteChangesText(w, c)
+	}
+}
+
+// diffThreshold turns --fail-on into exit 4. A removed group counts as
+// breaking: every client of it broke.
+func diffThreshold(c *merge.Changes, failOn string) error {
+	switch {
+	case failOn == "breaking" && c.HasBreaking():
+		return &exitError{code: exitThreshold, err: fmt.Errorf("--fail-on breaking: %d breaking changes, %d groups removed", c.Summary.Breaking, c.Summary.GroupsRemoved)}
+	case failOn == "changes" && c.HasChanges():
+		s := c.Summary
+		return &exitError{code: exitThreshold, err: fmt.Errorf("--fail-on changes: %d changes in %d groups", s.Breaking+s.NonBreaking, s.GroupsAdded+s.GroupsRemoved+s.GroupsChanged)}
+	}
+	return nil
+}
+
+// diffDocuments compares two documents as one group. Each is read and
+// repaired the way a run does (Swagger 2.0 converted, Xano's quirks
+// fixed), so the diff judges the same contract the catalog shows.
+func diffDocuments(ctx context.Context, baseArg, revisionArg string) (*merge.Changes, error) {
+	base, baseName, err := readRepaired(ctx, baseArg)
+	if err != nil {
+		return nil, err
+	}
+	revision, revisionName, err := readRepaired(ctx, revisionArg)
+	if err != nil {
+		return nil, err
+	}
+	findings, err := merge.Diff(ctx, base, revision, merge.DiffOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("diff %s and %s: %w", baseName, revisionName, err)
+	}
+	return merge.DocumentChanges(baseName, revisionName, revisionName, findings), nil
+}
+
+func readRepaired(ctx context.Context, arg string) (doc []byte, name string, err error) {
+	body, name, err := harvest.ReadDocument(ctx, arg, harvest.DefaultOptions())
+	if name == "" {
+		name = arg
+	}
+	if err != nil {
+		return nil, name, fmt.Errorf("read %s: %w", name, err)
+	}
+	res := validate.Load(ctx, body, validate.Options{})
+	if res.Repaired == nil {
+		return nil, name, fmt.Errorf("%s cannot be read as OpenAPI: %s", name, firstProblemOf(res))
+	}
+	return res.Repaired, name, nil
+}
+
+func firstProblemOf(res *validate.Result) string {
+	if len(res.Problems) == 0 {
+		return "no details"
+	}
+	return res.Problems[0].String()
+}
+
+// diffSnapshots compares two snapshots of a store group by group.
+func diffSnapshots(ctx context.Context, storeDir, baseArg, revisionArg string) (*merge.Changes, error) {
+	st, err := openStore(ctx, storeDir)
+	if err != nil {
+		return nil, err
+	}
+	var sides [2]merge.FleetSide
+	for i, arg := range []string{baseArg, revisionArg} {
+		id, err := resolveSnapshotID(ctx, st, arg)
+		if err != nil {
+			var u *usageError
+			if errors.As(err, &u) {
+				return nil, usagef("%s is neither an existing file, a URL nor a snapshot id: %v", arg, u.err)
+			}
+			return nil, err
+		}
+		m, err := st.Manifest(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("snapshot %s: %w", id, err)
+		}
+		sides[i] = fleetSide(m)
+	}
+	return merge.DiffFleet(ctx, sides[0], sides[1], st.ReadBlob, merge.FleetOptions{})
+}
+
+func fleetSide(m *output.Manifest) merge.FleetSide {
+	side := merge.FleetSide{ID: m.ID}
+	for _, sp := range m.Specs {
+		side.Groups = append(side.Groups, merge.FleetGroup{Key: sp.Key, Status: sp.Status, SHA256: sp.SHA256})
+	}
+	return side
 }

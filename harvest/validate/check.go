@@ -138,7 +138,12 @@ func multiErrors(err error) []error {
 }
 
 func (mc *modelCheck) document(doc *openapi3.T) {
+	mc.unknownFields(doc.Extensions, "")
+	if doc.Info != nil {
+		mc.unknownFields(doc.Info.Extensions, "/info")
+	}
 	if doc.Components != nil {
+		mc.unknownFields(doc.Components.Extensions, "/components")
 		for _, name := range sortedNames(doc.Components.Schemas) {
 			mc.schema(doc.Components.Schemas[name], "/components/schemas/"+escapePointer(name))
 		}
@@ -165,6 +170,7 @@ func (mc *modelCheck) document(doc *openapi3.T) {
 				continue
 			}
 			pointer := "/paths/" + escapePointer(template)
+			mc.unknownFields(item.Extensions, pointer)
 			for i, p := range item.Parameters {
 				mc.parameter(p, pointer+"/parameters/"+strconv.Itoa(i))
 			}
@@ -174,11 +180,13 @@ func (mc *modelCheck) document(doc *openapi3.T) {
 					continue
 				}
 				opPointer := pointer + "/" + method
+				mc.unknownFields(op.Extensions, opPointer)
 				for i, p := range op.Parameters {
 					mc.parameter(p, opPointer+"/parameters/"+strconv.Itoa(i))
 				}
 				mc.requestBody(op.RequestBody, opPointer+"/requestBody")
 				if op.Responses != nil {
+					mc.unknownFields(op.Responses.Extensions, opPointer+"/responses")
 					responses := op.Responses.Map()
 					for _, code := range sortedNames(responses) {
 						mc.response(responses[code], opPointer+"/responses/"+escapePointer(code))
@@ -206,6 +214,7 @@ func (mc *modelCheck) parameter(ref *openapi3.ParameterRef, pointer string) {
 }
 
 func (mc *modelCheck) parameterValue(p *openapi3.Parameter, pointer string, dir direction) {
+	mc.unknownFields(p.Extensions, pointer)
 	if p.Schema != nil {
 		mc.schema(p.Schema, pointer+"/schema")
 		if p.Schema.Value != nil {
@@ -230,6 +239,7 @@ func (mc *modelCheck) requestBody(ref *openapi3.RequestBodyRef, pointer string) 
 	if ref == nil || ref.Ref != "" || ref.Value == nil {
 		return
 	}
+	mc.unknownFields(ref.Value.Extensions, pointer)
 	mc.content(ref.Value.Content, pointer+"/content", directionRequest)
 }
 
@@ -237,6 +247,7 @@ func (mc *modelCheck) response(ref *openapi3.ResponseRef, pointer string) {
 	if ref == nil || ref.Ref != "" || ref.Value == nil {
 		return
 	}
+	mc.unknownFields(ref.Value.Extensions, pointer)
 	for _, name := range sortedNames(ref.Value.Headers) {
 		if h := ref.Value.Headers[name]; h != nil && h.Ref == "" && h.Value != nil {
 			mc.parameterValue(&h.Value.Parameter, pointer+"/headers/"+escapePointer(name), directionResponse)
@@ -252,6 +263,7 @@ func (mc *modelCheck) content(content openapi3.Content, pointer string, dir dire
 			continue
 		}
 		p := pointer + "/" + escapePointer(mediaType)
+		mc.unknownFields(media.Extensions, p)
 		if media.Schema == nil {
 			continue
 		}
@@ -286,6 +298,7 @@ func (mc *modelCheck) schema(ref *openapi3.SchemaRef, pointer string) {
 		return
 	}
 	mc.visited[s] = true
+	mc.unknownFields(s.Extensions, pointer)
 	if s.Default != nil && mc.mismatch(s.Default, s, directionNone, pointer+"/default") {
 		s.Default = nil
 	}
@@ -307,6 +320,23 @@ func (mc *modelCheck) schema(ref *openapi3.SchemaRef, pointer string) {
 		for i, sub := range list {
 			mc.schema(sub, pointer+"/"+keyword+"/"+strconv.Itoa(i))
 		}
+	}
+}
+
+// unknownFields leaves out the fields of an object that OpenAPI does not
+// define and that are not extensions ("x-…"). kin-openapi keeps them
+// among the extensions, where its validation rejects them; no OpenAPI
+// reader gives them a meaning, so leaving them out is contract-neutral.
+func (mc *modelCheck) unknownFields(extensions map[string]any, pointer string) {
+	for _, key := range sortedNames(extensions) {
+		if strings.HasPrefix(key, "x-") {
+			continue
+		}
+		delete(extensions, key)
+		at := pointer + "/" + escapePointer(key)
+		deleteAt(mc.root, at)
+		mc.dropped++
+		mc.ps.addf(RuleUnknownField, at, "%q is not a field OpenAPI defines here (extensions start with \"x-\"); left out", key)
 	}
 }
 

@@ -220,6 +220,7 @@ const dirty = `{
     "/books/{id}": {
       "get": {
         "operationId": "getBook",
+        "produces": ["application/json"],
         "parameters": [{"name": "id", "in": "path", "schema": {"type": "integer"}}],
         "responses": {
           "200": {
@@ -228,7 +229,8 @@ const dirty = `{
               "schema": {"$ref": "#/components/schemas/Book"},
               "example": {"title": 42}
             }}
-          }
+          },
+          "404": {}
         }
       }
     }
@@ -263,6 +265,8 @@ func TestLoadRepairsEachDefect(t *testing.T) {
 		{RuleDefaultTypeMismatch, book + "/isbn/default"},
 		{RulePathParamNotRequired, "/paths/~1books~1{id}/get/parameters/0"},
 		{RuleExampleMismatch, "/paths/~1books~1{id}/get/responses/200/content/application~1json/example"},
+		{RuleUnknownField, "/paths/~1books~1{id}/get/produces"},
+		{RuleMissingDescription, "/paths/~1books~1{id}/get/responses/404"},
 	}
 	for _, w := range want {
 		p, ok := findProblem(res.Problems, w.rule, w.pointer)
@@ -311,6 +315,12 @@ func TestLoadRepairsEachDefect(t *testing.T) {
 	param := valueAt(t, doc, "/paths/~1books~1{id}/get/parameters/0").(map[string]any)
 	if param["required"] != true {
 		t.Error("path parameter not marked required")
+	}
+	if _, ok := valueAt(t, doc, "/paths/~1books~1{id}/get").(map[string]any)["produces"]; ok {
+		t.Error("unknown field kept")
+	}
+	if got := valueAt(t, doc, "/paths/~1books~1{id}/get/responses/404/description"); got != "" {
+		t.Errorf("404 description = %#v", got)
 	}
 	media := valueAt(t, doc, "/paths/~1books~1{id}/get/responses/200/content/application~1json").(map[string]any)
 	if _, ok := media["example"]; ok {

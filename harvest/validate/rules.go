@@ -33,6 +33,8 @@ const (
 	RuleBooleanRequired        = "boolean-required-on-property"
 	RuleDefaultTypeMismatch    = "default-type-mismatch"
 	RulePathParamNotRequired   = "path-parameter-not-required"
+	RuleUnknownField           = "unknown-field"
+	RuleMissingDescription     = "response-description-missing"
 
 	// Problems that do not break the contract.
 	RuleExampleMismatch      = "example-schema-mismatch"
@@ -83,6 +85,8 @@ func Rules() []Rule {
 		{ID: RuleBooleanRequired, Level: LevelWarning, Description: "a schema carried \"required\": true, which OpenAPI 3 gives no meaning; left out"},
 		{ID: RuleDefaultTypeMismatch, Level: LevelWarning, Description: "a default was written as a string for a boolean, integer or number schema (or the reverse); converted, or left out when it does not convert"},
 		{ID: RulePathParamNotRequired, Level: LevelWarning, Description: "a path parameter was not marked required; marked"},
+		{ID: RuleUnknownField, Level: LevelWarning, Description: "an object has a field OpenAPI does not define there and that is not an x- extension; left out"},
+		{ID: RuleMissingDescription, Level: LevelWarning, Description: "a response has no description, which OpenAPI requires; an empty one is added"},
 		{ID: RuleExampleMismatch, Level: LevelWarning, Description: "an example does not match its schema; left out of the repaired document"},
 		{ID: RuleDefaultInvalid, Level: LevelWarning, Description: "a default does not match its schema; left out of the repaired document"},
 		{ID: RuleUnknownFormat, Level: LevelWarning, Description: "a schema uses a format the specifications do not define"},

@@ -326,6 +326,11 @@ func (w *walker) response(v any, pointer string) {
 	if headers, ok := w.object(resp["headers"], pointer+"/headers", "headers"); ok {
 		eachEntry(headers, func(name string, v any) { w.header(v, pointer+"/headers/"+escapePointer(name)) })
 	}
+	if _, ok := resp["description"].(string); !ok {
+		// Only documentation is missing; the response itself is intact.
+		resp["description"] = ""
+		w.ps.addf(RuleMissingDescription, pointer, "the response has no description, which OpenAPI requires; an empty one is added")
+	}
 	if w.swagger2 {
 		w.schema(resp["schema"], pointer+"/schema", schemaPlain)
 		return

@@ -29,12 +29,19 @@
 //     make the contract stricter than any OpenAPI 3 reader understood);
 //     a default written as a string for a boolean, integer or number
 //     schema is converted, or dropped when it does not convert; a path
-//     parameter not marked required is marked. It checks structure and
-//     every $ref on the way; unknown formats are tallied, one warning per
-//     format.
+//     parameter not marked required is marked; a response without a
+//     description gets an empty one; in an OpenAPI 3.0 document, JSON
+//     Schema 2020-12 keywords are rewritten in 3.0 terms (a type list with
+//     "null" as type and nullable, const as a one-value enum, a numeric
+//     exclusive bound as bound plus exclusive flag, other type lists as
+//     anyOf) or, when 3.0 gives them no meaning, left out. It checks
+//     structure and every $ref on the way; unknown formats are tallied,
+//     one warning per format.
 //  4. Loads the repaired JSON with kin-openapi (internal references only,
 //     unless Options.ExternalRefs), checks every default and example
-//     against its schema and leaves out those that fail, then runs
+//     against its schema and leaves out those that fail, leaves out
+//     fields OpenAPI does not define (kin-openapi keeps them among the
+//     extensions, which is how they are found), then runs
 //     kin-openapi's own validation with all errors collected. The result
 //     passes kin-openapi's default Validate, except for patterns that Go's
 //     regexp cannot compile (reported as invalid-pattern warnings): a

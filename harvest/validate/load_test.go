@@ -690,6 +690,44 @@ components:
 	}
 }
 
+func TestLoadRewritesOpenAPI31KeywordsInA30Document(t *testing.T) {
+	doc := `{"openapi": "3.0.3", "info": {"title": "mixed", "version": "1"}, "paths": {},
+"components": {"schemas": {"A": {"type": "object", "properties": {
+  "name": {"type": ["string", "null"]},
+  "id": {"type": ["string", "integer"]},
+  "kind": {"type": "string", "const": "a"},
+  "age": {"type": "integer", "exclusiveMinimum": 0},
+  "note": {"type": "string", "examples": ["hi"], "$comment": "free text"}}}}}}`
+	res := Load(context.Background(), []byte(doc), Options{})
+	if !res.Valid || res.Doc == nil {
+		t.Fatalf("valid=%v problems=%v", res.Valid, res.Problems)
+	}
+	if n := rulesOf(res.Problems)[RuleKeywordOf31]; n != 6 {
+		t.Fatalf("%d rewrites reported, want 6: %v", n, res.Problems)
+	}
+	props := res.Doc.Components.Schemas["A"].Value.Properties
+	if name := props["name"].Value; !name.Type.Is("string") || !name.Nullable {
+		t.Errorf("name: type %v nullable %v", name.Type, name.Nullable)
+	}
+	if id := props["id"].Value; len(id.AnyOf) != 2 || !id.AnyOf[1].Value.Type.Is("integer") {
+		t.Errorf("id: anyOf %v", id.AnyOf)
+	}
+	if kind := props["kind"].Value; len(kind.Enum) != 1 || kind.Enum[0] != "a" {
+		t.Errorf("kind: enum %v", kind.Enum)
+	}
+	if age := props["age"].Value; age.Min == nil || *age.Min != 0 || age.ExclusiveMin.Bool == nil || !*age.ExclusiveMin.Bool {
+		t.Errorf("age: min %v exclusive %+v", age.Min, age.ExclusiveMin)
+	}
+	if err := res.Doc.Validate(context.Background()); err != nil {
+		t.Fatalf("the rewritten model fails kin-openapi validation: %v", err)
+	}
+	// The schema still means what its author wrote.
+	age := props["age"].Value
+	if age.VisitJSON(0.0) == nil || age.VisitJSON(1.0) != nil {
+		t.Error("the exclusive bound changed meaning")
+	}
+}
+
 func TestLoadUnknownFormatsAreOneWarningEach(t *testing.T) {
 	doc := `{"openapi": "3.0.3", "info": {"title": "f", "version": "1"}, "paths": {},
 "components": {"schemas": {"A": {"type": "object", "properties": {

@@ -34,6 +34,7 @@ const (
 	RuleDefaultTypeMismatch    = "default-type-mismatch"
 	RulePathParamNotRequired   = "path-parameter-not-required"
 	RuleUnknownField           = "unknown-field"
+	RuleKeywordOf31            = "keyword-not-in-openapi-30"
 	RuleMissingDescription     = "response-description-missing"
 
 	// Problems that do not break the contract.
@@ -85,6 +86,7 @@ func Rules() []Rule {
 		{ID: RuleBooleanRequired, Level: LevelWarning, Description: "a schema carried \"required\": true, which OpenAPI 3 gives no meaning; left out"},
 		{ID: RuleDefaultTypeMismatch, Level: LevelWarning, Description: "a default was written as a string for a boolean, integer or number schema (or the reverse); converted, or left out when it does not convert"},
 		{ID: RulePathParamNotRequired, Level: LevelWarning, Description: "a path parameter was not marked required; marked"},
+		{ID: RuleKeywordOf31, Level: LevelWarning, Description: "an OpenAPI 3.0 schema uses a keyword only OpenAPI 3.1 defines; rewritten in 3.0 terms (type list with null, const, numeric exclusive bound) or left out"},
 		{ID: RuleUnknownField, Level: LevelWarning, Description: "an object has a field OpenAPI does not define there and that is not an x- extension; left out"},
 		{ID: RuleMissingDescription, Level: LevelWarning, Description: "a response has no description, which OpenAPI requires; an empty one is added"},
 		{ID: RuleExampleMismatch, Level: LevelWarning, Description: "an example does not match its schema; left out of the repaired document"},

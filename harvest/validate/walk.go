@@ -432,6 +432,9 @@ func (w *walker) schema(v any, pointer string, kind schemaKind) {
 	if _, hasRef := s["$ref"]; hasRef {
 		w.ref(s, pointer)
 	}
+	if !w.v31 && !w.swagger2 {
+		w.keywordsOf31(s, pointer)
+	}
 	for _, k := range integerKeywords {
 		w.numericKeyword(s, k, pointer, true)
 	}
@@ -483,6 +486,90 @@ func (w *walker) schema(v any, pointer string, kind schemaKind) {
 			}
 		}
 	}
+}
+
+// keywordsOf31 handles JSON Schema 2020-12 keywords written in an
+// OpenAPI 3.0 document, which 3.0 does not define (kin-openapi rejects
+// them). Where 3.0 can say the same thing they are rewritten: a type list
+// with "null" becomes type and nullable, const a one-value enum, a numeric
+// exclusive bound a bound with exclusive true. The rest have no meaning
+// for a 3.0 reader and are left out.
+func (w *walker) keywordsOf31(s map[string]any, pointer string) {
+	if types, ok := s["type"].([]any); ok {
+		var named []string
+		nullable := false
+		for _, t := range types {
+			name, _ := t.(string)
+			if name == "null" {
+				nullable = true
+				continue
+			}
+			named = append(named, name)
+		}
+		if len(named) <= 1 {
+			if len(named) == 1 {
+				s["type"] = named[0]
+			} else {
+				delete(s, "type")
+			}
+			if nullable {
+				s["nullable"] = true
+			}
+			w.ps.addf(RuleKeywordOf31, pointer+"/type", "a list of types is OpenAPI 3.1; rewritten as type %q%s", strings.Join(named, ""), map[bool]string{true: " with nullable: true", false: ""}[nullable])
+		} else if _, hasAnyOf := s["anyOf"]; !hasAnyOf {
+			delete(s, "type")
+			alternatives := make([]any, len(named))
+			for i, name := range named {
+				alternatives[i] = map[string]any{"type": name}
+			}
+			s["anyOf"] = alternatives
+			if nullable {
+				s["nullable"] = true
+			}
+			w.ps.addf(RuleKeywordOf31, pointer+"/type", "a list of types %v is OpenAPI 3.1; rewritten as anyOf one schema per type", named)
+		} else {
+			delete(s, "type")
+			w.ps.addf(RuleKeywordOf31, pointer+"/type", "a list of types %v is OpenAPI 3.1 and the schema has an anyOf already; left out", named)
+		}
+	}
+	if c, ok := s["const"]; ok {
+		delete(s, "const")
+		if _, hasEnum := s["enum"]; !hasEnum {
+			s["enum"] = []any{c}
+			w.ps.addf(RuleKeywordOf31, pointer+"/const", "\"const\" is OpenAPI 3.1; rewritten as a one-value enum")
+		} else {
+			w.ps.addf(RuleKeywordOf31, pointer+"/const", "\"const\" is OpenAPI 3.1 and the schema has an enum already; left out")
+		}
+	}
+	for _, bound := range []struct{ exclusive, inclusive string }{{exclusive: "exclusiveMinimum", inclusive: "minimum"}, {exclusive: "exclusiveMaximum", inclusive: "maximum"}} {
+		n, ok := s[bound.exclusive].(json.Number)
+		if !ok {
+			continue
+		}
+		if _, has := s[bound.inclusive]; has {
+			delete(s, bound.exclusive)
+			w.ps.addf(RuleKeywordOf31, pointer+"/"+bound.exclusive, "a numeric %q is OpenAPI 3.1 and %q is set too; left out", bound.exclusive, bound.inclusive)
+			continue
+		}
+		s[bound.inclusive] = n
+		s[bound.exclusive] = true
+		w.ps.addf(RuleKeywordOf31, pointer+"/"+bound.exclusive, "a numeric %q is OpenAPI 3.1; rewritten as %q: %s with %q: true", bound.exclusive, bound.inclusive, n, bound.exclusive)
+	}
+	for _, k := range keywordsOnlyIn31 {
+		if _, ok := s[k]; ok {
+			delete(s, k)
+			w.ps.addf(RuleKeywordOf31, pointer+"/"+escapePointer(k), "%q is OpenAPI 3.1 (JSON Schema 2020-12) and means nothing in OpenAPI 3.0; left out", k)
+		}
+	}
+}
+
+// keywordsOnlyIn31 are the JSON Schema 2020-12 keywords OpenAPI 3.0 does
+// not define and that have no 3.0 equivalent.
+var keywordsOnlyIn31 = []string{
+	"examples", "$comment", "$id", "$schema", "$anchor", "$dynamicRef", "$dynamicAnchor", "$vocabulary", "$defs",
+	"contentMediaType", "contentEncoding", "contentSchema", "prefixItems", "if", "then", "else", "contains",
+	"minContains", "maxContains", "propertyNames", "dependentRequired", "dependentSchemas", "unevaluatedItems",
+	"unevaluatedProperties", "patternProperties",
 }
 
 // numericKeyword reads a number written as a string ("maxItems": "2")

@@ -2,8 +2,6 @@ package output
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,9 +27,15 @@ type LockInfo struct {
 type LockedError struct {
 	Path   string
 	Holder LockInfo
+	// Unreadable is set when the lock file cannot be parsed; the store
+	// then counts as locked, for safety.
+	Unreadable error
 }
 
 func (e *LockedError) Error() string {
+	if e.Unreadable != nil {
+		return fmt.Sprintf("store is locked: lock file %s is unreadable (%v); remove it if no specharvest run is going", e.Path, e.Unreadable)
+	}
 	return fmt.Sprintf("store is locked by pid %d on host %q since %s (lock file %s; remove it only if that process is gone)",
 		e.Holder.PID, e.Holder.Hostname, e.Holder.Time.UTC().Format(time.RFC3339), e.Path)
 }
@@ -89,12 +93,12 @@ func (s *Store) Lock(ctx context.Context) (unlock func() error, err error) {
 			continue // released between our link and our read
 		}
 		if readErr != nil {
-			return nil, &LockedError{Path: target, Holder: holder}
+			return nil, &LockedError{Path: target, Unreadable: readErr}
 		}
 		if attempt > 0 || !holderGone(holder, host) {
 			return nil, &LockedError{Path: target, Holder: holder}
 		}
-		if err := removeStaleLock(target, dir, holder); err != nil {
+		if err := removeStaleLock(ctx, target, dir, holder); err != nil {
 			return nil, err
 		}
 	}
@@ -102,29 +106,26 @@ func (s *Store) Lock(ctx context.Context) (unlock func() error, err error) {
 	return nil, &LockedError{Path: target, Holder: holder}
 }
 
-// removeStaleLock moves the stale lock aside under a unique name before
-// deleting it. Rename is atomic, so of two runs that both judged the lock
-// stale only one moves it; if the file moved turns out to be a fresh lock
-// taken in between, it is put back and the store counts as locked.
-func removeStaleLock(target, dir string, stale LockInfo) error {
-	var rnd [8]byte
-	rand.Read(rnd[:])
-	aside := filepath.Join(dir, tmpPrefix+"stale-"+hex.EncodeToString(rnd[:]))
-	if err := os.Rename(target, aside); err != nil {
+// removeStaleLock removes the lock judged stale, if it is still that
+// very lock. Contenders that all judged it stale take turns under a guard
+// the kernel releases when its holder dies, so only the first removes it;
+// the others find it gone, and then link races with link, which exactly
+// one wins. A fresh lock is never removed: while the stale file exists,
+// nobody can take the lock without passing through the guard.
+func removeStaleLock(ctx context.Context, target, dir string, stale LockInfo) error {
+	return withTakeoverGuard(ctx, dir, func() error {
+		current, err := readLock(target)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
-		return fmt.Errorf("lock store: remove stale lock: %w", err)
-	}
-	moved, err := readLock(aside)
-	if err == nil && !moved.same(stale) {
-		if os.Link(aside, target) == nil {
-			os.Remove(aside)
+		if err != nil || !current.same(stale) {
+			return &LockedError{Path: target, Holder: current}
 		}
-		return &LockedError{Path: target, Holder: moved}
-	}
-	os.Remove(aside)
-	return nil
+		if err := os.Remove(target); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("lock store: remove stale lock: %w", err)
+		}
+		return syncDir(dir)
+	})
 }
 
 func (l LockInfo) same(o LockInfo) bool {

@@ -93,3 +93,55 @@ func writeLockFile(t *testing.T, st *Store, info LockInfo) {
 		t.Fatal(err)
 	}
 }
+
+// TestLockContention races many contenders, over a free lock and over a
+// stale one: exactly one may win each time.
+func TestLockContention(t *testing.T) {
+	host, _ := os.Hostname()
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skipf("cannot run true: %v", err)
+	}
+	for _, stale := range []bool{false, true} {
+		for round := 0; round < 5; round++ {
+			st := newTestStore(t)
+			if stale {
+				writeLockFile(t, st, LockInfo{Time: time.Now().Add(-time.Hour), Hostname: host, PID: cmd.Process.Pid})
+			}
+			const n = 8
+			start := make(chan struct{})
+			results := make(chan error, n)
+			for i := 0; i < n; i++ {
+				go func() {
+					other, _ := Open(context.Background(), st.Dir())
+					<-start
+					_, err := other.Lock(context.Background())
+					results <- err
+				}()
+			}
+			close(start)
+			won := 0
+			for i := 0; i < n; i++ {
+				err := <-results
+				switch {
+				case err == nil:
+					won++
+				case !errors.Is(err, ErrLocked):
+					t.Fatalf("stale=%v: unexpected error %v", stale, err)
+				}
+			}
+			if won != 1 {
+				t.Fatalf("stale=%v round %d: %d contenders got the lock, want 1", stale, round, won)
+			}
+		}
+	}
+}
+
+func TestUnreadableLockIsHeld(t *testing.T) {
+	st := newTestStore(t)
+	os.WriteFile(filepath.Join(st.Dir(), "locks", lockName), []byte("{garbage"), 0o644)
+	_, err := st.Lock(context.Background())
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "unreadable") {
+		t.Fatalf("Lock over an unreadable lock: %v", err)
+	}
+}

@@ -218,7 +218,7 @@ func (s *Store) Prune(ctx context.Context, plan *Plan) error {
 		if ValidateID(r.ID) != nil || r.ID == latest {
 			continue
 		}
-		if err := s.removeSnapshot(r.ID); err != nil {
+		if err := s.removeSnapshot(ctx, r.ID); err != nil {
 			return err
 		}
 	}
@@ -262,7 +262,10 @@ func (s *Store) Prune(ctx context.Context, plan *Plan) error {
 	return nil
 }
 
-func (s *Store) removeSnapshot(id string) error {
+func (s *Store) removeSnapshot(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	dir := s.path(snapshotsDir, id)
 	if err := os.Remove(filepath.Join(dir, manifestName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("prune: remove snapshot %s: %w", id, err)

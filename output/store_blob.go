@@ -62,7 +62,7 @@ func (s *Store) PutBlob(ctx context.Context, r io.Reader) (sha string, size int6
 		os.Remove(f.Name())
 		return sha, size, nil
 	}
-	if err := s.placeBlob(f.Name(), sha); err != nil {
+	if err := s.placeBlob(ctx, f.Name(), sha); err != nil {
 		os.Remove(f.Name())
 		return "", 0, err
 	}
@@ -82,7 +82,10 @@ func (s *Store) PutBlobBytes(ctx context.Context, b []byte) (sha string, size in
 
 // placeBlob renames a finished temp file to its content address and makes
 // the new name durable.
-func (s *Store) placeBlob(tmp, sha string) error {
+func (s *Store) placeBlob(ctx context.Context, tmp, sha string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	shard := filepath.Dir(s.blobPath(sha))
 	if err := mkdirSynced(shard); err != nil {
 		return fmt.Errorf("store blob %s: %w", sha, err)

@@ -120,7 +120,7 @@ func (w *SnapshotWriter) WriteFileFunc(ctx context.Context, name string, fill fu
 	if err := finishTemp(ctx, f, fill); err != nil {
 		return fmt.Errorf("snapshot %s: %w", w.id, err)
 	}
-	tmp := w.linkIfUnchanged(name, f.Name())
+	tmp := w.linkIfUnchanged(ctx, name, f.Name())
 	if err := os.Rename(tmp, filepath.Join(w.tmpDir, name)); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("snapshot %s: write %s: %w", w.id, name, err)
@@ -138,12 +138,12 @@ func (w *SnapshotWriter) WriteFileFunc(ctx context.Context, name string, fill fu
 // Reports are never modified in place (every write is a rename), so
 // sharing the file between snapshots is safe; where links are not
 // supported the copy simply stays.
-func (w *SnapshotWriter) linkIfUnchanged(name, tmp string) string {
+func (w *SnapshotWriter) linkIfUnchanged(ctx context.Context, name, tmp string) string {
 	if w.prevDir == "" {
 		return tmp
 	}
 	prev := filepath.Join(w.prevDir, name)
-	if !sameContent(prev, tmp) {
+	if !sameContent(ctx, prev, tmp) {
 		return tmp
 	}
 	link := tmp + "-link"
@@ -155,7 +155,7 @@ func (w *SnapshotWriter) linkIfUnchanged(name, tmp string) string {
 }
 
 // sameContent compares two files byte for byte, cheapest checks first.
-func sameContent(a, b string) bool {
+func sameContent(ctx context.Context, a, b string) bool {
 	fa, err := os.Open(a)
 	if err != nil {
 		return false
@@ -175,6 +175,9 @@ func sameContent(a, b string) bool {
 	for {
 		na, errA := io.ReadFull(fa, bufA)
 		nb, errB := io.ReadFull(fb, bufB)
+		if ctx.Err() != nil {
+			return false
+		}
 		if na != nb || !bytes.Equal(bufA[:na], bufB[:nb]) {
 			return false
 		}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"sort"
@@ -97,7 +98,14 @@ func checkInvariants(t *testing.T, inputs []Input, inputsValid bool) (*openapi3.
 	if err != nil {
 		t.Fatalf("Merge of shuffled inputs: %v", err)
 	}
-	if data2, _ := MarshalDocument(doc2); !bytes.Equal(data, data2) {
+	if raceEnabled {
+		// kin-openapi's marshalling crawls under the race detector; the
+		// canonical encoding of the two models is compared instead, which
+		// covers every field the JSON is written from.
+		if canonical(doc) != canonical(doc2) {
+			t.Error("shuffling the inputs changes the merged document")
+		}
+	} else if data2, _ := MarshalDocument(doc2); !bytes.Equal(data, data2) {
 		t.Error("shuffling the inputs changes the merged document")
 	}
 
@@ -124,6 +132,12 @@ func checkInvariants(t *testing.T, inputs []Input, inputsValid bool) (*openapi3.
 		t.Errorf("operations changed URL, method or security:\n%s", firstDifference(before, after))
 	}
 	return doc, report
+}
+
+func canonical(doc *openapi3.T) string {
+	f := &fingerprinter{types: newTypeTable()}
+	f.walk(reflect.ValueOf(doc))
+	return string(f.buf)
 }
 
 func countOperations(doc *openapi3.T) int {
@@ -357,17 +371,28 @@ func withoutBasePaths(inputs []Input) []Input {
 
 func TestInvariantsXanoFixtures(t *testing.T) {
 	t.Parallel()
+	names := []string{"apigroup-mobile-native.openapi.json", "instance-metadata-api-2025-03.openapi.json"}
+	results := make([]*validate.Result, len(names))
+	var g errgroup.Group
+	for i, name := range names {
+		g.Go(func() error {
+			data, err := os.ReadFile(filepath.Join("testdata", "merge", name))
+			if err != nil {
+				return err
+			}
+			results[i] = validate.Load(context.Background(), data, validate.Options{})
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
 	var inputs []Input
-	for _, name := range []string{"apigroup-mobile-native.openapi.json", "instance-metadata-api-2025-03.openapi.json"} {
-		data, err := os.ReadFile(filepath.Join("testdata", "merge", name))
-		if err != nil {
-			t.Fatal(err)
+	for i, name := range names {
+		if results[i].Doc == nil || !results[i].Valid {
+			t.Fatalf("the loader finds %s invalid after its repairs: %v", name, results[i].Problems)
 		}
-		doc, valid := loadThroughValidate(t, data, name)
-		if !valid {
-			t.Fatalf("the loader finds %s invalid after its repairs", name)
-		}
-		inputs = append(inputs, Input{Key: harvest.Slug(name), Doc: doc})
+		inputs = append(inputs, Input{Key: harvest.Slug(name), Doc: results[i].Doc})
 	}
 	doc, report := checkInvariants(t, inputs, true)
 	// Both documents define bearerAuth the same way: one shared scheme.

@@ -42,7 +42,7 @@
 //     requestBodies, responses, securitySchemes, examples, links,
 //     callbacks). Two definitions with one name are the same when they are
 //     equal field by field and the components they refer to are the same
-//     too, recursively; cycles are fine (see planComponents). Same
+//     too, recursively, reference cycles included. Same
 //     definitions are written once. When one name has different
 //     definitions, the one shared by most inputs keeps the name (the first
 //     input by key breaks a tie) and every other one is renamed

@@ -34,7 +34,10 @@
 //     Schema 2020-12 keywords are rewritten in 3.0 terms (a type list with
 //     "null" as type and nullable, const as a one-value enum, a numeric
 //     exclusive bound as bound plus exclusive flag, other type lists as
-//     anyOf) or, when 3.0 gives them no meaning, left out. It checks
+//     anyOf) or, when 3.0 gives them no meaning, left out; versions
+//     written as numbers are read as strings, a non-string description is
+//     left out, an array schema without items gets "items": {}, unused
+//     server variables are left out. Every repair has its rule. It checks
 //     structure and every $ref on the way; unknown formats are tallied,
 //     one warning per format.
 //  4. Loads the repaired JSON with kin-openapi (internal references only,

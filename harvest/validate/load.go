@@ -141,6 +141,11 @@ func (l *loading) run(data []byte) {
 	version, isSwagger := l.declaredVersion(root)
 	l.result.OpenAPI = version
 	if info, ok := root["info"].(map[string]any); ok {
+		if v, isNumber := info["version"].(json.Number); isNumber {
+			// "version: 1.0" unquoted in YAML; kin-openapi needs a string.
+			info["version"] = string(v)
+			l.ps.addf(RuleVersionNotString, "/info/version", "info.version was the number %s; read as the string %q", v, string(v))
+		}
 		l.result.Title, _ = info["title"].(string)
 		l.result.APIVersion = scalarText(info["version"])
 	}
@@ -197,8 +202,18 @@ func (l *loading) run(data []byte) {
 func (l *loading) declaredVersion(root map[string]any) (version string, isSwagger bool) {
 	if v, present := root["openapi"]; present {
 		version = scalarText(v)
-		if _, isString := v.(string); !isString && version != "" {
-			l.ps.addf(RuleWrongType, "/openapi", "openapi must be a string such as \"3.0.3\", not %s", describe(v))
+		if _, isNumber := v.(json.Number); isNumber {
+			// An unquoted "openapi: 3.0" in YAML is the number 3; the
+			// author meant the version, and kin-openapi needs a string.
+			if version == "3" {
+				version = "3.0"
+			}
+			root["openapi"] = version
+			l.ps.addf(RuleVersionNotString, "/openapi", "openapi was the number %s; read as the string %q", v, version)
+		} else if version == "3" {
+			version = "3.0"
+			root["openapi"] = version
+			l.ps.addf(RuleVersionNotString, "/openapi", "openapi was %q; read as %q", "3", version)
 		}
 		switch {
 		case strings.HasPrefix(version, "3.0"), strings.HasPrefix(version, "3.1"), strings.HasPrefix(version, "3.2"):
@@ -211,6 +226,7 @@ func (l *loading) declaredVersion(root map[string]any) (version string, isSwagge
 	if v, present := root["swagger"]; present {
 		version = scalarText(v)
 		if version == "2.0" || version == "2" {
+			root["swagger"] = "2.0"
 			return "2.0", true
 		}
 		l.ps.addf(RuleUnsupportedVersion, "/swagger", "swagger %q is not a version this tool reads (2.0)", version)
@@ -276,6 +292,11 @@ func (l *loading) convert(root map[string]any) (map[string]any, bool) {
 	if err := dec.Decode(&tree); err != nil {
 		l.ps.addf(RuleSwaggerConversion, "", "the converted document could not be read back: %v", err)
 		return nil, false
+	}
+	if tree["paths"] == nil {
+		// A Swagger 2.0 document with no paths ("paths": {}) converts to
+		// none at all, which OpenAPI 3.0 does not allow.
+		tree["paths"] = map[string]any{}
 	}
 	return tree, true
 }

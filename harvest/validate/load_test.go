@@ -334,6 +334,88 @@ func TestLoadRepairsEachDefect(t *testing.T) {
 	}
 }
 
+func TestLoadRepairsKeepRealWorldDocumentsValid(t *testing.T) {
+	cases := []struct {
+		name, doc, rule, pointer string
+		check                    func(t *testing.T, res *Result)
+	}{
+		{
+			name:    "unquoted yaml versions",
+			doc:     "openapi: 3.0\ninfo: {title: t, version: 1.0}\npaths: {}\n",
+			rule:    RuleVersionNotString,
+			pointer: "/info/version",
+			check: func(t *testing.T, res *Result) {
+				if res.OpenAPI != "3.0" || res.APIVersion != "1.0" {
+					t.Errorf("openapi %q, version %q", res.OpenAPI, res.APIVersion)
+				}
+			},
+		},
+		{
+			name:    "array without items",
+			doc:     `{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}, "components": {"schemas": {"L": {"type": "array"}}}}`,
+			rule:    RuleArrayWithoutItems,
+			pointer: "/components/schemas/L",
+			check: func(t *testing.T, res *Result) {
+				if items := res.Doc.Components.Schemas["L"].Value.Items; items == nil || items.Value == nil {
+					t.Error("no items added")
+				}
+			},
+		},
+		{
+			name:    "unused server variable",
+			doc:     `{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "servers": [{"url": "https://api.example.com/v1", "variables": {"basePath": {"default": "v1"}}}], "paths": {}}`,
+			rule:    RuleUnusedServerVariable,
+			pointer: "/servers/0/variables/basePath",
+		},
+		{
+			name:    "description that is a reference",
+			doc:     `{"openapi": "3.0.3", "info": {"title": "t", "version": "1", "description": {"$ref": "intro.md"}}, "paths": {}}`,
+			rule:    RuleTextNotAString,
+			pointer: "/info/description",
+		},
+		{
+			name:    "documentation key written twice",
+			doc:     `{"openapi": "3.0.3", "info": {"title": "t", "version": "1", "description": "a", "description": "b"}, "paths": {}}`,
+			rule:    RuleDuplicateAnnotation,
+			pointer: "/info/description",
+			check: func(t *testing.T, res *Result) {
+				if res.Doc.Info.Description != "b" {
+					t.Errorf("description %q, want the last one", res.Doc.Info.Description)
+				}
+			},
+		},
+		{
+			name:    "swagger extension on paths and no paths",
+			doc:     `{"swagger": "2.0", "info": {"title": "t", "version": "1"}, "paths": {"x-team": "core"}}`,
+			rule:    RuleExtensionDropped,
+			pointer: "/paths/x-team",
+			check: func(t *testing.T, res *Result) {
+				if res.Doc.Paths == nil {
+					t.Error("converted document has no paths object")
+				}
+			},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := Load(context.Background(), []byte(c.doc), Options{})
+			if !res.Valid || res.Doc == nil {
+				t.Fatalf("valid=%v problems=%v", res.Valid, res.Problems)
+			}
+			p, ok := findProblem(res.Problems, c.rule, c.pointer)
+			if !ok || p.Level != LevelWarning {
+				t.Fatalf("no %s warning at %s: %v", c.rule, c.pointer, res.Problems)
+			}
+			if err := res.Doc.Validate(context.Background()); err != nil {
+				t.Fatalf("repaired model fails kin-openapi validation: %v", err)
+			}
+			if c.check != nil {
+				c.check(t, res)
+			}
+		})
+	}
+}
+
 func TestLoadErrorsBreakTheContract(t *testing.T) {
 	cases := []struct {
 		name    string

@@ -138,7 +138,7 @@ func (r *jsonReader) value(tok json.Token, pointer string, depth int) (any, erro
 					return nil, err
 				}
 				if _, dup := obj[key]; dup {
-					r.report(Problem{Rule: RuleDuplicateKey, Pointer: child, Message: fmt.Sprintf("the key %q appears more than once in one object; the last value is used", key)})
+					r.report(Problem{Rule: duplicateKeyRule(key), Pointer: child, Message: fmt.Sprintf("the key %q appears more than once in one object; the last value is used", key)})
 				}
 				obj[key] = val
 			}
@@ -252,7 +252,7 @@ func (r *yamlReader) value(n *yaml.Node, pointer string, depth int) (any, error)
 				return nil, err
 			}
 			if _, dup := obj[key]; dup {
-				r.report(Problem{Rule: RuleDuplicateKey, Pointer: child, Message: fmt.Sprintf("the key %q appears more than once in one mapping (line %d); the last value is used", key, keyNode.Line)})
+				r.report(Problem{Rule: duplicateKeyRule(key), Pointer: child, Message: fmt.Sprintf("the key %q appears more than once in one mapping (line %d); the last value is used", key, keyNode.Line)})
 			}
 			obj[key] = val
 		}
@@ -308,6 +308,14 @@ func yamlScalar(n *yaml.Node) any {
 		if err := n.Decode(&b); err == nil {
 			return b
 		}
+	case "!!int", "!!float":
+		// Keep the number as written when JSON can write it the same
+		// way, so "version: 1.0" stays 1.0 and not 1.
+		if json.Valid([]byte(n.Value)) {
+			return json.Number(n.Value)
+		}
+	}
+	switch n.ShortTag() {
 	case "!!int":
 		if i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64); err == nil {
 			return json.Number(strconv.FormatInt(i, 10))
@@ -326,6 +334,20 @@ func yamlScalar(n *yaml.Node) any {
 		}
 	}
 	return n.Value
+}
+
+// duplicateKeyRule grades a key written twice: readers may disagree on
+// which value holds, which breaks the contract, unless the key only
+// documents it.
+func duplicateKeyRule(key string) string {
+	switch key {
+	case "description", "summary", "title", "example", "externalDocs", "$comment":
+		return RuleDuplicateAnnotation
+	}
+	if strings.HasPrefix(key, "x-") {
+		return RuleDuplicateAnnotation
+	}
+	return RuleDuplicateKey
 }
 
 // escapePointer escapes one reference token of a JSON pointer (RFC 6901).

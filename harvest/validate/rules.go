@@ -7,12 +7,15 @@ const (
 	RuleInvalidJSON    = "invalid-json"
 	RuleInvalidYAML    = "invalid-yaml"
 	RuleDuplicateKey   = "duplicate-key"
+	// A documentation-only key written twice.
+	RuleDuplicateAnnotation = "duplicate-annotation-key"
 	RuleTooDeep        = "nesting-too-deep"
 	RuleAliasExpansion = "yaml-alias-expansion"
 
 	// What kind of document it is.
 	RuleNotOpenAPI          = "not-openapi"
 	RuleUnsupportedVersion  = "unsupported-version"
+	RuleVersionNotString    = "version-not-a-string"
 	RuleSwaggerConversion   = "swagger-conversion-failed"
 	RuleMissingPaths        = "missing-paths"
 	RuleMissingField        = "missing-required-field"
@@ -34,7 +37,11 @@ const (
 	RuleDefaultTypeMismatch    = "default-type-mismatch"
 	RulePathParamNotRequired   = "path-parameter-not-required"
 	RuleUnknownField           = "unknown-field"
+	RuleTextNotAString         = "text-not-a-string"
+	RuleExtensionDropped       = "extension-dropped-in-conversion"
 	RuleKeywordOf31            = "keyword-not-in-openapi-30"
+	RuleArrayWithoutItems      = "array-without-items"
+	RuleUnusedServerVariable   = "unused-server-variable"
 	RuleMissingDescription     = "response-description-missing"
 
 	// Problems that do not break the contract.
@@ -66,10 +73,12 @@ func Rules() []Rule {
 		{ID: RuleInvalidJSON, Level: LevelError, Description: "the document starts like JSON but is not valid JSON"},
 		{ID: RuleInvalidYAML, Level: LevelError, Description: "the document is neither valid JSON nor valid YAML"},
 		{ID: RuleDuplicateKey, Level: LevelError, Description: "one object has the same key twice, so readers may disagree on its value"},
+		{ID: RuleDuplicateAnnotation, Level: LevelWarning, Description: "one object has a documentation-only key (description, summary, title, example, x-…) twice; the last value is used"},
 		{ID: RuleTooDeep, Level: LevelError, Description: "the document nests deeper than any API description needs"},
 		{ID: RuleAliasExpansion, Level: LevelError, Description: "YAML aliases would expand the document far beyond its size (an alias bomb)"},
 		{ID: RuleNotOpenAPI, Level: LevelError, Description: "the document declares neither openapi nor swagger"},
 		{ID: RuleUnsupportedVersion, Level: LevelError, Description: "the declared version is not OpenAPI 3.0, 3.1 or Swagger 2.0"},
+		{ID: RuleVersionNotString, Level: LevelWarning, Description: "openapi or info.version was written as a number (unquoted \"3.0\" in YAML) or openapi as a bare major version; read as the version string"},
 		{ID: RuleSwaggerConversion, Level: LevelError, Description: "a Swagger 2.0 document could not be converted to OpenAPI 3.0"},
 		{ID: RuleMissingPaths, Level: LevelError, Description: "the document has no paths object (nor, in 3.1, components or webhooks)"},
 		{ID: RuleMissingField, Level: LevelError, Description: "a field the specification requires is missing"},
@@ -86,7 +95,11 @@ func Rules() []Rule {
 		{ID: RuleBooleanRequired, Level: LevelWarning, Description: "a schema carried \"required\": true, which OpenAPI 3 gives no meaning; left out"},
 		{ID: RuleDefaultTypeMismatch, Level: LevelWarning, Description: "a default was written as a string for a boolean, integer or number schema (or the reverse); converted, or left out when it does not convert"},
 		{ID: RulePathParamNotRequired, Level: LevelWarning, Description: "a path parameter was not marked required; marked"},
+		{ID: RuleUnusedServerVariable, Level: LevelWarning, Description: "a server declares a variable its URL does not use; left out"},
+		{ID: RuleArrayWithoutItems, Level: LevelWarning, Description: "an array schema has no items, which OpenAPI 3.0 requires; \"items\": {} (any item, what a missing items means) is added"},
 		{ID: RuleKeywordOf31, Level: LevelWarning, Description: "an OpenAPI 3.0 schema uses a keyword only OpenAPI 3.1 defines; rewritten in 3.0 terms (type list with null, const, numeric exclusive bound) or left out"},
+		{ID: RuleTextNotAString, Level: LevelWarning, Description: "a description or summary is not a string (often an unfollowed $ref); left out"},
+		{ID: RuleExtensionDropped, Level: LevelWarning, Description: "an x- extension where Swagger 2.0 allows it but the conversion to OpenAPI 3.0 cannot carry it; left out"},
 		{ID: RuleUnknownField, Level: LevelWarning, Description: "an object has a field OpenAPI does not define there and that is not an x- extension; left out"},
 		{ID: RuleMissingDescription, Level: LevelWarning, Description: "a response has no description, which OpenAPI requires; an empty one is added"},
 		{ID: RuleExampleMismatch, Level: LevelWarning, Description: "an example does not match its schema; left out of the repaired document"},

@@ -111,6 +111,7 @@ func eachEntry(m map[string]any, fn func(key string, v any)) {
 func (w *walker) document3() {
 	root := w.root
 	if info, ok := w.object(root["info"], "/info", "info"); ok {
+		w.texts(info, "/info")
 		for _, field := range []string{"title", "version"} {
 			if _, present := info[field]; !present {
 				w.ps.addf(RuleMissingField, "/info", "info has no %s", field)
@@ -119,6 +120,7 @@ func (w *walker) document3() {
 	} else if root["info"] == nil {
 		w.ps.addf(RuleMissingField, "", "the document has no info object")
 	}
+	w.servers(root["servers"], "/servers")
 	_, hasPaths := root["paths"]
 	if !hasPaths {
 		_, hasComponents := root["components"]
@@ -194,6 +196,8 @@ func (w *walker) refOnly(v any, pointer string) {
 
 func (w *walker) pathItem(item map[string]any, pointer string, countOperations bool) {
 	w.ref(item, pointer)
+	w.texts(item, pointer)
+	w.servers(item["servers"], pointer+"/servers")
 	if params, ok := w.list(item["parameters"], pointer+"/parameters", "parameters"); ok {
 		for i, p := range params {
 			w.parameter(p, pointer+"/parameters/"+strconv.Itoa(i))
@@ -217,6 +221,10 @@ func (w *walker) pathItem(item map[string]any, pointer string, countOperations b
 }
 
 func (w *walker) operation(op map[string]any, pointer string) {
+	w.texts(op, pointer)
+	if !w.swagger2 {
+		w.servers(op["servers"], pointer+"/servers")
+	}
 	if id, ok := op["operationId"].(string); ok && id != "" {
 		if first, seen := w.operationIDs[id]; seen {
 			w.ps.addf(RuleDuplicateOperationID, pointer+"/operationId", "operationId %q is also used by %s", id, first)
@@ -272,6 +280,7 @@ func (w *walker) parameter(v any, pointer string) {
 	if !ok || w.ref(param, pointer) {
 		return
 	}
+	w.texts(param, pointer)
 	w.booleanField(param, "required", pointer)
 	if param["in"] == "path" && param["required"] != true {
 		was := "missing"
@@ -314,6 +323,7 @@ func (w *walker) requestBody(v any, pointer string) {
 	if !ok || w.ref(body, pointer) {
 		return
 	}
+	w.texts(body, pointer)
 	w.booleanField(body, "required", pointer)
 	w.content(body["content"], pointer+"/content")
 }
@@ -323,6 +333,7 @@ func (w *walker) response(v any, pointer string) {
 	if !ok || w.ref(resp, pointer) {
 		return
 	}
+	w.texts(resp, pointer)
 	if headers, ok := w.object(resp["headers"], pointer+"/headers", "headers"); ok {
 		eachEntry(headers, func(name string, v any) { w.header(v, pointer+"/headers/"+escapePointer(name)) })
 	}
@@ -369,6 +380,54 @@ func (w *walker) content(v any, pointer string) {
 	})
 }
 
+// servers leaves out server variables the URL does not use: they
+// change nothing a client sends, and kin-openapi rejects them.
+func (w *walker) servers(v any, pointer string) {
+	list, ok := w.list(v, pointer, "servers")
+	if !ok {
+		return
+	}
+	for i, item := range list {
+		server, ok := item.(map[string]any)
+		if !ok {
+			continue
+		}
+		url, _ := server["url"].(string)
+		vars, ok := server["variables"].(map[string]any)
+		if !ok {
+			continue
+		}
+		at := pointer + "/" + strconv.Itoa(i) + "/variables"
+		eachEntry(vars, func(name string, _ any) {
+			if !strings.Contains(url, "{"+name+"}") {
+				delete(vars, name)
+				w.ps.addf(RuleUnusedServerVariable, at+"/"+escapePointer(name), "server variable %q is not used in %q; left out", name, url)
+			}
+		})
+		if len(vars) == 0 {
+			delete(server, "variables")
+		}
+	}
+}
+
+// texts leaves out a description or summary that is not a string: it
+// documents the contract without being part of it, and kin-openapi
+// cannot read a document that has one (DigitalOcean's, for one, writes a
+// $ref to another file there).
+func (w *walker) texts(m map[string]any, pointer string) {
+	for _, key := range []string{"description", "summary"} {
+		v, present := m[key]
+		if !present {
+			continue
+		}
+		if _, ok := v.(string); ok {
+			continue
+		}
+		delete(m, key)
+		w.ps.addf(RuleTextNotAString, pointer+"/"+key, "%q must be a string, not %s; left out", key, describe(v))
+	}
+}
+
 // ---- Swagger 2.0 (before conversion) ----
 
 func (w *walker) document2() {
@@ -388,6 +447,9 @@ func (w *walker) document2() {
 	if paths, ok := w.object(root["paths"], "/paths", "paths"); ok {
 		eachEntry(paths, func(template string, v any) {
 			if strings.HasPrefix(template, "x-") {
+				// kin-openapi's Swagger 2.0 model has no room for them.
+				delete(paths, template)
+				w.ps.addf(RuleExtensionDropped, "/paths/"+escapePointer(template), "extension %q of the paths object cannot be carried into OpenAPI 3.0; left out", template)
 				return
 			}
 			pointer := "/paths/" + escapePointer(template)
@@ -435,6 +497,7 @@ func (w *walker) schema(v any, pointer string, kind schemaKind) {
 	if !w.v31 && !w.swagger2 {
 		w.keywordsOf31(s, pointer)
 	}
+	w.texts(s, pointer)
 	for _, k := range integerKeywords {
 		w.numericKeyword(s, k, pointer, true)
 	}
@@ -455,6 +518,14 @@ func (w *walker) schema(v any, pointer string, kind schemaKind) {
 		w.booleanField(s, "required", pointer)
 	} else {
 		w.requiredKeyword(s, pointer)
+	}
+	if !w.v31 && s["type"] == "array" {
+		if _, hasItems := s["items"]; !hasItems {
+			// JSON Schema reads a missing items as any item; OpenAPI 3.0
+			// (and kin-openapi) want it written out.
+			s["items"] = map[string]any{}
+			w.ps.addf(RuleArrayWithoutItems, pointer, "an array schema without items; \"items\": {} added, which is what a missing items means")
+		}
 	}
 	w.defaultValue(s, pointer)
 	w.format(s, pointer)

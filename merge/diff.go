@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 
 	"github.com/pb33f/libopenapi"
 	"github.com/pb33f/libopenapi/datamodel"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
+	"github.com/pb33f/libopenapi/index"
 	whatchanged "github.com/pb33f/libopenapi/what-changed"
 )
 
@@ -95,9 +97,12 @@ type operationRef struct {
 func buildModel(data []byte) (*specModel, error) {
 	// libopenapi resolves nothing remote or on disk unless told to; the
 	// defaults are spelled out because a diff must never reach the network.
+	// Its log lines would go to the process's default logger; what matters
+	// comes back as errors.
 	cfg := &datamodel.DocumentConfiguration{
 		AllowFileReferences:   false,
 		AllowRemoteReferences: false,
+		Logger:                slog.New(slog.DiscardHandler),
 	}
 	doc, err := libopenapi.NewDocumentWithConfiguration(data, cfg)
 	if err != nil {
@@ -113,9 +118,13 @@ func buildModel(data []byte) (*specModel, error) {
 		}
 		return nil, err
 	}
-	// Errors next to a model are circular references and the like: the
-	// model is complete and the rules are cycle-safe, so they are not
-	// fatal here (validate reports them).
+	// A circular reference leaves the model whole, and the rules are
+	// cycle-safe. Anything else (a $ref to nothing) leaves holes: an
+	// operation whose responses failed to build would read as "every
+	// response removed", a false alarm, so such a document is refused.
+	if err := withoutCircularReferences(err); err != nil {
+		return nil, err
+	}
 	m := &specModel{
 		doc:        &built.Model,
 		operations: make(map[string]operationRef),
@@ -132,6 +141,34 @@ func buildModel(data []byte) (*specModel, error) {
 	}
 	m.usage = indexComponentUsage(m)
 	return m, nil
+}
+
+// withoutCircularReferences drops circular-reference reports from
+// libopenapi's joined errors and returns what is left.
+func withoutCircularReferences(err error) error {
+	if err == nil {
+		return nil
+	}
+	var rest []error
+	for _, e := range leafErrors(err) {
+		var resolving *index.ResolvingError
+		if errors.As(e, &resolving) && resolving.CircularReference != nil {
+			continue
+		}
+		rest = append(rest, e)
+	}
+	return errors.Join(rest...)
+}
+
+func leafErrors(err error) []error {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range joined.Unwrap() {
+			out = append(out, leafErrors(e)...)
+		}
+		return out
+	}
+	return []error{err}
 }
 
 func operationKey(method, path string) string {

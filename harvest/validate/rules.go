@@ -3,14 +3,14 @@ package validate
 // Rule ids. Each is stable: reports, snapshots and scripts refer to them.
 const (
 	// Reading the bytes.
-	RuleInvalidUTF8    = "invalid-utf8"
-	RuleInvalidJSON    = "invalid-json"
-	RuleInvalidYAML    = "invalid-yaml"
-	RuleDuplicateKey   = "duplicate-key"
+	RuleInvalidUTF8  = "invalid-utf8"
+	RuleInvalidJSON  = "invalid-json"
+	RuleInvalidYAML  = "invalid-yaml"
+	RuleDuplicateKey = "duplicate-key"
 	// A documentation-only key written twice.
 	RuleDuplicateAnnotation = "duplicate-annotation-key"
-	RuleTooDeep        = "nesting-too-deep"
-	RuleAliasExpansion = "yaml-alias-expansion"
+	RuleTooDeep             = "nesting-too-deep"
+	RuleAliasExpansion      = "yaml-alias-expansion"
 
 	// What kind of document it is.
 	RuleNotOpenAPI          = "not-openapi"

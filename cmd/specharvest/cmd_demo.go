@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/specharvest/specharvest/harvest"
 	"github.com/specharvest/specharvest/harvest/xanotest"
@@ -66,11 +65,15 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err := demoNight(ctx, e, cfg, logger); err != nil {
 		return err
 	}
-	latest, err := os.ReadFile(filepath.Join(*storeDir, "latest"))
+	store, err := output.Open(ctx, *storeDir)
 	if err != nil {
 		return err
 	}
-	snapDir := filepath.Join(*storeDir, "snapshots", strings.TrimSpace(string(latest)))
+	latest, err := latestManifest(ctx, store)
+	if err != nil || latest == nil {
+		return fmt.Errorf("read the demo's latest snapshot: %v", err)
+	}
+	snapDir := filepath.Join(*storeDir, "snapshots", latest.ID)
 	fmt.Fprintf(e.stdout, `
 Where to look:
   %s    the catalog page: open it in a browser
@@ -78,10 +81,10 @@ Where to look:
   %s    every group merged into one OpenAPI document
 Try:
   go run ./cmd/specharvest snapshots list --store %s
-  go run ./cmd/specharvest diff --store %s latest~1 latest
+  go run ./cmd/specharvest diff --store %s %s %s
   go run ./cmd/specharvest verify --store %s
 `, filepath.Join(snapDir, catalogHTMLFile), filepath.Join(snapDir, changesMDFile), filepath.Join(snapDir, mergedJSONFile),
-		*storeDir, *storeDir, *storeDir)
+		*storeDir, *storeDir, latest.Previous, latest.ID, *storeDir)
 	return nil
 }
 

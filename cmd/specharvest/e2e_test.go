@@ -424,3 +424,49 @@ func TestEndToEndKilledRunsNeverBreakTheStore(t *testing.T) {
 	}
 	assertVerifyClean(t, storeDir)
 }
+
+func TestDemoRunsTwoNightsAndShowsTheChanges(t *testing.T) {
+	storeDir := filepath.Join(t.TempDir(), "demo")
+	res := runBinary(t, nil, "demo", "--store", storeDir)
+	if res.code != exitOK {
+		t.Fatalf("demo exited %d\nstdout: %s\nstderr: %s", res.code, res.stdout, res.stderr)
+	}
+	m := readManifest(t, storeDir, "")
+	if m.Previous == "" {
+		t.Fatalf("the demo's latest snapshot %s has no previous one", m.ID)
+	}
+	page := filepath.Join(storeDir, "snapshots", m.ID, "index.html")
+	if !strings.Contains(res.stdout, page) {
+		t.Errorf("the demo does not print the catalog page %s:\n%s", page, res.stdout)
+	}
+	changes, err := os.ReadFile(filepath.Join(storeDir, "snapshots", m.ID, "CHANGES.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(changes), "breaking") || !strings.Contains(res.stdout, "BREAKING") {
+		t.Errorf("the demo shows no breaking change:\n%s\n%s", res.stdout, changes)
+	}
+	assertVerifyClean(t, storeDir)
+
+	// Running it again starts afresh rather than piling onto the old store.
+	again := runBinary(t, nil, "demo", "--store", storeDir)
+	if again.code != exitOK {
+		t.Fatalf("second demo exited %d: %s%s", again.code, again.stdout, again.stderr)
+	}
+	st, _ := output.Open(context.Background(), storeDir)
+	if snaps, err := st.Snapshots(context.Background()); err != nil || len(snaps) != 2 {
+		t.Fatalf("after a second demo the store has %d snapshots (%v), want 2", len(snaps), err)
+	}
+
+	// A folder the demo did not make is never emptied.
+	other := t.TempDir()
+	if err := os.WriteFile(filepath.Join(other, "precious.txt"), []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if res := runBinary(t, nil, "demo", "--store", other); res.code != exitUsage {
+		t.Fatalf("demo into a foreign folder exited %d, want %d", res.code, exitUsage)
+	}
+	if _, err := os.Stat(filepath.Join(other, "precious.txt")); err != nil {
+		t.Fatal("the demo deleted a file it did not make")
+	}
+}

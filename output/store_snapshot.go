@@ -31,7 +31,8 @@ type SnapshotWriter struct {
 // its build folder. The ID is started's UTC second; when that is taken (by
 // a snapshot, a build in progress or a crash's leftover) the next free
 // suffix after the highest one used in that second is appended, so IDs of
-// one second still sort in the order they were reserved.
+// one second still sort in the order they were reserved. A new ID always
+// sorts after every existing one.
 func (s *Store) NewSnapshot(ctx context.Context, started time.Time) (*SnapshotWriter, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -44,6 +45,15 @@ func (s *Store) NewSnapshot(ctx context.Context, started time.Time) (*SnapshotWr
 	entries, err := os.ReadDir(root)
 	if err != nil {
 		return nil, fmt.Errorf("new snapshot: %w", err)
+	}
+	// A clock that went backwards must not file the new snapshot before
+	// the ones it follows: the ID then takes the newest existing second
+	// (with a suffix), while the manifest keeps the true start time.
+	for _, e := range entries {
+		name := strings.TrimPrefix(e.Name(), tmpPrefix)
+		if ValidateID(name) == nil && name[:len(idLayout)] > base {
+			base = name[:len(idLayout)]
+		}
 	}
 	next := 0
 	for _, e := range entries {

@@ -537,3 +537,21 @@ func TestUnchangedReportsAreShared(t *testing.T) {
 	assertNoTemp(t, st.Dir())
 	mustVerify(t, st)
 }
+
+func TestClockGoingBackwards(t *testing.T) {
+	ctx := context.Background()
+	st := newTestStore(t)
+	first := commitSnapshot(t, st, t0.Add(time.Hour), 1, "prod/a/b/c")
+	// NTP stepped the clock back an hour.
+	second := commitSnapshot(t, st, t0, 2, "prod/a/b/c")
+	if second.ID <= first.ID || second.Previous != first.ID {
+		t.Fatalf("second snapshot %s (previous %s) does not sort after %s", second.ID, second.Previous, first.ID)
+	}
+	if !second.Started.Equal(t0) {
+		t.Fatalf("started = %v, want the true start %v", second.Started, t0)
+	}
+	if latest, _ := st.Latest(ctx); latest != second.ID {
+		t.Fatalf("latest = %s", latest)
+	}
+	mustVerify(t, st)
+}

@@ -30,12 +30,17 @@ func cmdValidate(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&verbose, "verbose", false, "same as -v")
 	format := fs.String("format", "text", "output format: text or json")
 	externalRefs := fs.Bool("external-refs", false, "follow $refs to other files and URLs")
+	listRules := fs.Bool("rules", false, "list every problem rule with its level and exit")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
+	if *listRules {
+		printRules(e.stdout)
+		return nil
+	}
 	if len(pos) == 0 {
-		return usagef("usage: specharvest validate FILE|URL... [-v] [--format text|json] [--external-refs]")
+		return usagef("usage: specharvest validate FILE|URL... [-v] [--format text|json] [--external-refs] | --rules")
 	}
 	if *format != "text" && *format != "json" {
 		return usagef("--format must be text or json, not %q", *format)
@@ -120,6 +125,16 @@ func nounCount(n int, noun string) string {
 		return fmt.Sprintf("1 %s", noun)
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// printRules lists the rule table: what each problem id means and
+// whether it makes a document invalid.
+func printRules(w io.Writer) {
+	fmt.Fprintln(w, "A document is INVALID when it has a problem of level error.")
+	fmt.Fprintln(w)
+	for _, r := range validate.Rules() {
+		fmt.Fprintf(w, "%-8s %-32s %s\n", r.Level, r.ID, r.Description)
+	}
 }
 
 // tallyByRule summarises the problems of one level as "rule N, rule N",

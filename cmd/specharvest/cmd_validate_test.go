@@ -154,6 +154,18 @@ func TestValidateJSONFormat(t *testing.T) {
 	}
 }
 
+func TestValidateListsTheRuleTable(t *testing.T) {
+	code, out, _ := runValidate(t, "--rules")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"error    unresolved-ref", "warning  numeric-keyword-as-string", "warning  boolean-required-on-property"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("rule list lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 func TestValidateUsage(t *testing.T) {
 	if code, _, stderr := runValidate(t); code != exitUsage || !strings.Contains(stderr, "usage") {
 		t.Fatalf("no arguments: exit %d, %q", code, stderr)

@@ -18,7 +18,9 @@
 // A snapshot ID is the run's UTC start second, 20261127T020000Z. Another
 // run in the same second gets a fixed-width suffix (20261127T020000Z-001,
 // -002, … up to -999), so IDs stay unique and sort lexically in start
-// order. Only IDs of exactly this form are accepted anywhere, which is also
+// order; should the clock step back, the new ID borrows the newest
+// existing second, so it still sorts last (the manifest keeps the true
+// start time). Only IDs of exactly this form are accepted anywhere, which is also
 // what stops an ID from naming a path outside snapshots/.
 //
 // # Writing a snapshot

@@ -17,33 +17,15 @@ import (
 //go:embed assets/catalog.html.tmpl assets/catalog.css assets/catalog.js
 var catalogAssets embed.FS
 
-// pageGroup is a group as the page needs it: the catalog's fields, with
-// operations packed as arrays ([method, path, summary, deprecated,
-// operationId]) because at thousands of groups the page is mostly
-// operations, and their field names would double its size.
+// pageGroup is a group as the page needs it: the catalog's fields, but
+// with its findings left to the changes (the page looks them up by key)
+// and its operations packed as arrays ([method, path, summary,
+// deprecated, operationId]), because at thousands of groups the page is
+// mostly operations and their field names would double its size.
 type pageGroup struct {
-	Key        string   `json:"key"`
-	Source     string   `json:"source"`
-	Instance   string   `json:"instance,omitempty"`
-	Workspace  string   `json:"workspace,omitempty"`
-	Group      string   `json:"group"`
-	Title      string   `json:"title,omitempty"`
-	Version    string   `json:"version,omitempty"`
-	OpenAPI    string   `json:"openapi,omitempty"`
-	Servers    []string `json:"servers,omitempty"`
-	Tags       []string `json:"tags,omitempty"`
-	Status     string   `json:"status"`
-	Valid      bool     `json:"valid"`
-	Errors     int      `json:"errors,omitempty"`
-	Warnings   int      `json:"warnings,omitempty"`
-	SHA256     string   `json:"sha256,omitempty"`
-	ChangedIn  string   `json:"changed_in,omitempty"`
-	Error      string   `json:"error,omitempty"`
-	Document   string   `json:"document,omitempty"`
-	Operations int      `json:"operations"`
-	Change     string   `json:"change,omitempty"`
-	Breaking   int      `json:"breaking,omitempty"`
-	Ops        [][]any  `json:"ops,omitempty"`
+	merge.CatalogGroup
+	Breaking int     `json:"breaking,omitempty"`
+	Ops      [][]any `json:"ops,omitempty"`
 }
 
 type pageData struct {
@@ -141,13 +123,8 @@ func pageDataOf(c *merge.Catalog) pageData {
 		p.Timeline = []merge.TimelineEntry{}
 	}
 	for _, g := range c.Groups {
-		pg := pageGroup{
-			Key: g.Key, Source: g.Source, Instance: g.Instance, Workspace: g.Workspace, Group: g.Group,
-			Title: g.Title, Version: g.Version, OpenAPI: g.OpenAPI, Servers: g.Servers, Tags: g.Tags,
-			Status: g.Status, Valid: g.Valid, Errors: g.Errors, Warnings: g.Warnings, SHA256: g.SHA256,
-			ChangedIn: g.ChangedIn, Error: g.Error, Document: g.Document, Operations: g.Operations,
-			Change: g.Change,
-		}
+		pg := pageGroup{CatalogGroup: g}
+		pg.Endpoints, pg.Findings = nil, nil
 		for _, f := range g.Findings {
 			if f.Level == merge.LevelBreaking {
 				pg.Breaking++

@@ -60,8 +60,8 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("history takes one group key, like prod/main/books/public-api")
 	}
-	if *format != "text" && *format != "json" {
-		return usagef("--format must be text or json, not %q", *format)
+	if err := checkTextOrJSON(*format); err != nil {
+		return err
 	}
 	key := strings.Trim(pos[0], "/")
 	st, err := openStore(ctx, *store)
@@ -80,12 +80,7 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 		return errors.New(msg)
 	}
 	if *format == "json" {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(report); err != nil {
-			return fmt.Errorf("write json: %w", err)
-		}
-		return nil
+		return encodeIndented(e.stdout, report)
 	}
 	printHistory(e.stdout, report)
 	return nil

@@ -933,3 +933,30 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// TestLoadIsSafeForConcurrentUse loads documents from several goroutines
+// at once, as the nightly run does; the race detector checks the rest.
+func TestLoadIsSafeForConcurrentUse(t *testing.T) {
+	fixture := readTestdata(t, "apigroup-mobile-native.openapi.json")
+	want := Load(context.Background(), fixture, Options{})
+	docs := [][]byte{fixture, []byte(dirty), fixture, []byte(dirty)}
+	results := make([]*Result, len(docs))
+	done := make(chan struct{})
+	for i, doc := range docs {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			results[i] = Load(context.Background(), doc, Options{})
+		}()
+	}
+	for range docs {
+		<-done
+	}
+	for i, res := range results {
+		if !res.Valid {
+			t.Errorf("document %d: %v", i, res.Problems)
+		}
+	}
+	if !bytes.Equal(results[0].Repaired, want.Repaired) || !bytes.Equal(results[2].Repaired, want.Repaired) {
+		t.Error("concurrent loads repaired differently")
+	}
+}

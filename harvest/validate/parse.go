@@ -112,7 +112,7 @@ func (r *jsonReader) syntaxError(err error) error {
 
 func (r *jsonReader) value(tok json.Token, pointer string, depth int) (any, error) {
 	if depth > maxDepth {
-		return nil, &parseError{rule: RuleTooDeep, pointer: pointer, msg: fmt.Sprintf("the document nests deeper than %d levels", maxDepth)}
+		return nil, tooDeep(pointer)
 	}
 	switch t := tok.(type) {
 	case json.Delim:
@@ -210,7 +210,7 @@ func countNodes(n *yaml.Node, depth int) int {
 
 func (r *yamlReader) value(n *yaml.Node, pointer string, depth int) (any, error) {
 	if depth > maxDepth {
-		return nil, &parseError{rule: RuleTooDeep, pointer: pointer, msg: fmt.Sprintf("the document nests deeper than %d levels", maxDepth)}
+		return nil, tooDeep(pointer)
 	}
 	if r.inAlias > 0 {
 		r.budget--
@@ -348,6 +348,18 @@ func duplicateKeyRule(key string) string {
 		return RuleDuplicateAnnotation
 	}
 	return RuleDuplicateKey
+}
+
+// tooDeep reports nesting past maxDepth at the ancestor a few levels
+// down, where a reader can find it; the full pointer would be hundreds
+// of segments long.
+func tooDeep(pointer string) *parseError {
+	const shown = 16
+	tokens := strings.SplitN(pointer, "/", shown+2)
+	if len(tokens) > shown+1 {
+		pointer = strings.Join(tokens[:shown+1], "/")
+	}
+	return &parseError{rule: RuleTooDeep, pointer: pointer, msg: fmt.Sprintf("the document nests deeper than %d levels below here", maxDepth)}
 }
 
 // escapePointer escapes one reference token of a JSON pointer (RFC 6901).

@@ -477,6 +477,14 @@ func kinProblem(err error) Problem {
 			rule = RulePathParamUndeclared
 		case *openapi3.PathParameterRequiredError:
 			rule = RulePathParamNotRequired
+		case *openapi3.ExtraSiblingFieldsError:
+			// Unknown fields where modelCheck does not look (servers,
+			// tags, security schemes, …): harmless, but not left out.
+			rule = RuleUnknownField
+		case *openapi3.FieldVersionMismatchError:
+			if t.MinVersion == "3.1" {
+				rule = RuleKeywordOf31
+			}
 		}
 	}
 	return Problem{Rule: rule, Pointer: pointer, Message: shortError(err)}

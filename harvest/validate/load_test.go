@@ -416,6 +416,18 @@ func TestLoadRepairsKeepRealWorldDocumentsValid(t *testing.T) {
 	}
 }
 
+func TestLoadHarmlessDefectsOutsideSchemasAreWarnings(t *testing.T) {
+	doc := `{"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+"servers": [{"url": "https://api.example.com", "region": "eu"}],
+"paths": {}, "webhooks": {}}`
+	res := Load(context.Background(), []byte(doc), Options{})
+	if !res.Valid {
+		t.Fatalf("invalid: %v", res.Problems)
+	}
+	requireRule(t, res, RuleUnknownField)
+	requireRule(t, res, RuleKeywordOf31)
+}
+
 func TestLoadErrorsBreakTheContract(t *testing.T) {
 	cases := []struct {
 		name    string

@@ -97,7 +97,7 @@ func Rules() []Rule {
 		{ID: RulePathParamNotRequired, Level: LevelWarning, Description: "a path parameter was not marked required; marked"},
 		{ID: RuleUnusedServerVariable, Level: LevelWarning, Description: "a server declares a variable its URL does not use; left out"},
 		{ID: RuleArrayWithoutItems, Level: LevelWarning, Description: "an array schema has no items, which OpenAPI 3.0 requires; \"items\": {} (any item, what a missing items means) is added"},
-		{ID: RuleKeywordOf31, Level: LevelWarning, Description: "an OpenAPI 3.0 schema uses a keyword only OpenAPI 3.1 defines; rewritten in 3.0 terms (type list with null, const, numeric exclusive bound) or left out"},
+		{ID: RuleKeywordOf31, Level: LevelWarning, Description: "an OpenAPI 3.0 document uses a field only OpenAPI 3.1 defines; in schemas rewritten in 3.0 terms (type list with null, const, numeric exclusive bound) or left out, elsewhere reported as found"},
 		{ID: RuleTextNotAString, Level: LevelWarning, Description: "a description or summary is not a string (often an unfollowed $ref); left out"},
 		{ID: RuleExtensionDropped, Level: LevelWarning, Description: "an x- extension where Swagger 2.0 allows it but the conversion to OpenAPI 3.0 cannot carry it; left out"},
 		{ID: RuleUnknownField, Level: LevelWarning, Description: "an object has a field OpenAPI does not define there and that is not an x- extension; left out"},

@@ -7,8 +7,11 @@
 // must still snapshot, merge and diff them, so Load never gives up early:
 //
 //	res := validate.Load(ctx, body, validate.Options{})
-//	if !res.Valid { … res.Problems … }
-//	merge.Add(res.Doc) // kin-openapi model of res.Repaired
+//	for _, p := range res.Problems { … } // every repair and finding
+//	res.Valid    // no problem of level error
+//	res.Repaired // the repaired document as JSON, OpenAPI 3.x
+//	res.Doc      // kin-openapi's model of it, for merge and diff
+//	res.Summary() // what a store keeps next to the blob
 //
 // # What Load does
 //

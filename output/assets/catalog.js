@@ -312,6 +312,14 @@
     return ul;
   }
 
+  // What a change without findings means, so an empty entry is not a puzzle.
+  var changeNote = {
+    removed: 'Its source no longer lists it: every client of it breaks.',
+    changed: 'Its document changed, but nothing a client relies on.',
+    stale: 'It could not be fetched this time; the previous document is kept.',
+    added: 'New in this snapshot.'
+  };
+
   function renderChanges() {
     var box = document.getElementById('changes-body');
     var c = data.changes;
@@ -348,7 +356,11 @@
         if (g.info) { head.appendChild(badge('l-info', g.info + ' info')); }
         div.appendChild(head);
         if (g.error) { div.appendChild(el('p', 'muted', 'Not compared: ' + g.error)); }
-        if (g.findings && g.findings.length) { div.appendChild(findingList(g.findings, 10)); }
+        if (g.findings && g.findings.length) {
+          div.appendChild(findingList(g.findings, 10));
+        } else if (!g.error && changeNote[g.change]) {
+          div.appendChild(el('p', 'muted', changeNote[g.change]));
+        }
         holder.appendChild(div);
       }
     }

@@ -38,7 +38,7 @@ func (p Policy) String() string {
 		what string
 	}{{p.KeepLast, "last"}, {p.KeepDaily, "daily"}, {p.KeepWeekly, "weekly"}, {p.KeepMonthly, "monthly"}} {
 		if r.n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", r.n, r.what))
+			parts = append(parts, fmt.Sprintf("%s %d", r.what, r.n))
 		}
 	}
 	if p.KeepWithin > 0 {

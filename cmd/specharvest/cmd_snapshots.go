@@ -83,13 +83,13 @@ func snapshotsList(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTARTED\tSPECS\tOK\tFAILED\tSTALE\tINVALID\tOPERATIONS\t")
+	fmt.Fprintln(tw, "ID\tSTARTED\tSPECS\tOK\tFAILED\tSTALE\tINVALID\tOPERATIONS")
 	for _, s := range infos {
 		mark := ""
 		if s.Latest {
-			mark = "latest"
+			mark = "\tlatest"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", s.ID, s.Started.UTC().Format(time.RFC3339),
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d%s\n", s.ID, s.Started.UTC().Format(time.RFC3339),
 			s.Summary.Specs, s.Summary.OK, s.Summary.Failed, s.Summary.Stale, s.Summary.Invalid, s.Summary.Operations, mark)
 	}
 	return tw.Flush()
@@ -274,7 +274,7 @@ func printPrunePlan(w io.Writer, plan *output.Plan) {
 	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
 	for _, s := range all {
 		if removing[s.ID] {
-			fmt.Fprintf(tw, "remove\t%s\t\n", s.ID)
+			fmt.Fprintf(tw, "remove\t%s\n", s.ID)
 		} else {
 			fmt.Fprintf(tw, "keep\t%s\t%s\n", s.ID, strings.Join(plan.Reasons[s.ID], ", "))
 		}

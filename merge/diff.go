@@ -258,13 +258,19 @@ func (d *differ) run(ctx context.Context) error {
 
 func (d *differ) result() []Finding {
 	out := d.findings
+	firstOperation := func(f Finding) string {
+		if ops := f.Affected(); len(ops) > 0 {
+			return ops[0]
+		}
+		return ""
+	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.Level.rank() != b.Level.rank() {
 			return a.Level.rank() < b.Level.rank()
 		}
-		if a.Operation != b.Operation {
-			return a.Operation < b.Operation
+		if oa, ob := firstOperation(a), firstOperation(b); oa != ob {
+			return oa < ob
 		}
 		if a.Location != b.Location {
 			return a.Location < b.Location

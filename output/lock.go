@@ -78,6 +78,12 @@ func (s *Store) Lock(ctx context.Context) (unlock func() error, err error) {
 	// Two tries: the second follows the removal of a stale lock.
 	for attempt := 0; attempt < 2; attempt++ {
 		err := os.Link(tmp, target)
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			// A file system without hard links: O_EXCL is as
+			// exclusive, at the price of a moment in which the lock
+			// is empty, which others read as held.
+			err = createExclusive(target, data)
+		}
 		if err == nil {
 			if err := syncDir(dir); err != nil {
 				os.Remove(target)
@@ -126,6 +132,24 @@ func removeStaleLock(ctx context.Context, target, dir string, stale LockInfo) er
 		}
 		return syncDir(dir)
 	})
+}
+
+func createExclusive(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+	}
+	return err
 }
 
 func (l LockInfo) same(o LockInfo) bool {

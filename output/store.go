@@ -78,8 +78,9 @@ func Create(ctx context.Context, dir string) (*Store, error) {
 	for _, e := range entries {
 		// A crash between creating the layout and store.json leaves
 		// only these behind.
-		switch e.Name() {
-		case "blobs", snapshotsDir, locksDir, "cache":
+		switch {
+		case e.Name() == "blobs", e.Name() == snapshotsDir, e.Name() == locksDir, e.Name() == "cache",
+			strings.HasPrefix(e.Name(), tmpPrefix):
 			continue
 		}
 		return nil, fmt.Errorf("create store %s: folder is not empty and has no %s", dir, storeFileName)

@@ -555,3 +555,21 @@ func TestClockGoingBackwards(t *testing.T) {
 	}
 	mustVerify(t, st)
 }
+
+func TestCreateAfterACrashMidCreate(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "store")
+	// The layout exists and store.json was still a temp file.
+	os.MkdirAll(filepath.Join(dir, "blobs", "sha256"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "snapshots"), 0o755)
+	os.WriteFile(filepath.Join(dir, ".tmp-1234"), []byte(`{"for`), 0o644)
+	if _, err := Open(ctx, dir); !errors.Is(err, ErrNotStore) {
+		t.Fatalf("Open of a half-created store: %v", err)
+	}
+	st, err := Create(ctx, dir)
+	if err != nil {
+		t.Fatalf("Create after a crash mid-create: %v", err)
+	}
+	commitSnapshot(t, st, t0, 1, "prod/a/b/c")
+	mustVerify(t, st)
+}

@@ -10,17 +10,10 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// componentFields maps a component kind to its field in openapi3.Components.
-var componentFields = map[string]string{
-	"schemas":         "Schemas",
-	"parameters":      "Parameters",
-	"headers":         "Headers",
-	"requestBodies":   "RequestBodies",
-	"responses":       "Responses",
-	"securitySchemes": "SecuritySchemes",
-	"examples":        "Examples",
-	"links":           "Links",
-	"callbacks":       "Callbacks",
+// componentField is the field of openapi3.Components that holds a kind:
+// schemas → Schemas, requestBodies → RequestBodies, and so on.
+func componentField(kind string) string {
+	return strings.ToUpper(kind[:1]) + kind[1:]
 }
 
 // member is one component as one input defines it.
@@ -68,7 +61,7 @@ func planComponents(inputs []*prepared, types *typeTable) *componentPlan {
 		}
 		comps := reflect.ValueOf(in.Doc.Components).Elem()
 		for _, kind := range componentKinds {
-			m := comps.FieldByName(componentFields[kind])
+			m := comps.FieldByName(componentField(kind))
 			for _, name := range sortedMapKeys(m) {
 				v := m.MapIndex(name)
 				if v.IsNil() {
@@ -358,7 +351,7 @@ func buildComponents(plan *componentPlan, inputs []*prepared) *openapi3.Componen
 		if len(final) == 0 {
 			continue
 		}
-		field := cv.FieldByName(componentFields[kind])
+		field := cv.FieldByName(componentField(kind))
 		m := reflect.MakeMapWithSize(field.Type(), len(final))
 		for name, mb := range final {
 			rw := inputs[mb.input].rewriter

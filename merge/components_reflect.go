@@ -179,7 +179,7 @@ type componentRef struct {
 
 // componentKinds are the sections of components, in the order the merge
 // handles them; they are also the path segments of a local $ref.
-var componentKinds = []string{
+var componentKinds = [...]string{
 	"schemas", "parameters", "headers", "requestBodies", "responses",
 	"securitySchemes", "examples", "links", "callbacks",
 }

@@ -23,8 +23,10 @@
 //     prefix of every path of the input, and its scheme and host become a
 //     path-level servers entry (a templated host stays templated). Other
 //     servers of the input are kept when they share that base path. A path
-//     item's own servers are handled the same way. The merged document has
-//     no top-level servers: every path says where it is served.
+//     item's own servers are handled the same way, and so are an
+//     operation's: one served under another base path moves to that base
+//     path. The merged document has no top-level servers: every path says
+//     where it is served.
 //   - Security. The merged document has no top-level security either: an
 //     operation that relied on its document's security gets it written
 //     out, and one that declared its own (including "security: []") keeps
@@ -69,9 +71,7 @@
 // change are shared with the result, the rest is copied on write. Callers
 // must therefore treat the result as read-only too.
 //
-// Known limits: operation-level servers are kept as they are, so an
-// operation with its own servers keeps its server URL but gets the
-// prefixed path; a link component shared by several inputs follows the
+// Known limits: a link component shared by several inputs follows the
 // operationId renames of the first of them; top-level extensions of the
 // inputs, other than what is listed above, are not carried over.
 package merge

@@ -15,9 +15,14 @@ type pathEntry struct {
 	in       *prepared
 	original string // the path in its own document
 	item     *openapi3.PathItem
-	ops      map[string]*openapi3.Operation // item.Operations(), which allocates
-	servers  openapi3.Servers               // scheme and host only; the base path moved into merged
-	merged   string                         // base path + original, and a collision prefix if needed
+	// ops are the operations of item that this entry carries: all of
+	// them, unless some are served under another base path.
+	ops map[string]*openapi3.Operation
+	// opServers are the servers of operations that have their own,
+	// reduced like servers.
+	opServers map[string]openapi3.Servers
+	servers   openapi3.Servers // scheme and host only; the base path moved into merged
+	merged    string           // base path + original, and a collision prefix if needed
 	// operationIDs holds the new operationId per method, where it changed.
 	operationIDs map[string]string
 }
@@ -42,17 +47,57 @@ func collectPaths(inputs []*prepared) []*pathEntry {
 				// Path-level servers already override the document's.
 				base, servers = splitServers(item.Servers)
 			}
-			entries = append(entries, &pathEntry{
-				in:       in,
-				original: p,
-				item:     item,
-				ops:      item.Operations(),
-				servers:  servers,
-				merged:   joinPath(base, p),
-			})
+			entries = append(entries, splitByOperationServers(in, p, item, base, servers)...)
 		}
 	}
 	return entries
+}
+
+// splitByOperationServers makes the entries of one path item. Operations
+// with servers of their own keep them, reduced to scheme and host, when
+// they share the path's base path; an operation served under another base
+// path moves to that base path, in an entry of its own, since a path
+// carries one base path only.
+func splitByOperationServers(in *prepared, p string, item *openapi3.PathItem, base string, servers openapi3.Servers) []*pathEntry {
+	entry := func(base string, servers openapi3.Servers) *pathEntry {
+		return &pathEntry{
+			in:        in,
+			original:  p,
+			item:      item,
+			ops:       map[string]*openapi3.Operation{},
+			opServers: map[string]openapi3.Servers{},
+			servers:   servers,
+			merged:    joinPath(base, p),
+		}
+	}
+	main := entry(base, servers)
+	others := map[string]*pathEntry{}
+	ops := item.Operations()
+	for _, method := range orderedKeys(ops) {
+		op := ops[method]
+		if op.Servers == nil || len(*op.Servers) == 0 {
+			main.ops[method] = op
+			continue
+		}
+		opBase, opServers := splitServers(*op.Servers)
+		target := main
+		if opBase != base {
+			if others[opBase] == nil {
+				others[opBase] = entry(opBase, nil)
+			}
+			target = others[opBase]
+		}
+		target.ops[method] = op
+		target.opServers[method] = opServers
+	}
+	var out []*pathEntry
+	if len(main.ops) > 0 || len(others) == 0 {
+		out = append(out, main)
+	}
+	for _, b := range orderedKeys(others) {
+		out = append(out, others[b])
+	}
+	return out
 }
 
 // splitServers returns the base path of the first server, with server
@@ -310,6 +355,11 @@ func mergePathItem(e *pathEntry, tags *tagPlan) *openapi3.PathItem {
 		// the input's.
 		item.AdditionalOperations = maps.Clone(item.AdditionalOperations)
 	}
+	for method := range e.item.Operations() {
+		if e.ops[method] == nil {
+			item.SetOperation(method, nil)
+		}
+	}
 	for method, op := range e.ops {
 		item.SetOperation(method, mergeOperation(e, method, op, tags))
 	}
@@ -323,6 +373,12 @@ func mergeOperation(e *pathEntry, method string, op *openapi3.Operation, tags *t
 		// that inherited its document's gets it written out.
 		inherited := e.in.Doc.Security
 		c.Security = &inherited
+	}
+	if servers, ok := e.opServers[method]; ok {
+		c.Servers = nil
+		if len(servers) > 0 {
+			c.Servers = &servers
+		}
 	}
 	out := rewriteAny(e.in.rewriter, &c)
 	if id, ok := e.operationIDs[method]; ok {

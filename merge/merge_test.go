@@ -500,3 +500,34 @@ components:
 		t.Errorf("renames = %+v, want %+v", report.Renames, want)
 	}
 }
+
+func TestMergeKeepsOperationServers(t *testing.T) {
+	// Uploads go to another host, one under another base path: both keep
+	// their URL, the second by moving to its own base path.
+	doc := loadYAML(t, `
+openapi: 3.0.0
+info: {title: t, version: "1"}
+servers: [{url: "https://api.example.com/api:files"}]
+paths:
+  /files:
+    get:
+      responses: {"200": {description: ok}}
+    put:
+      servers: [{url: "https://upload.example.com/api:files"}]
+      responses: {"200": {description: ok}}
+    post:
+      servers: [{url: "https://upload.example.com/v2"}]
+      responses: {"200": {description: ok}}
+`)
+	merged, _ := checkInvariants(t, []Input{{Key: "k", Doc: doc}}, true)
+	if got := orderedKeys(merged.Paths.Map()); !slices.Equal(got, []string{"/api:files/files", "/v2/files"}) {
+		t.Fatalf("paths = %v", got)
+	}
+	put := merged.Paths.Value("/api:files/files").Put
+	if put == nil || put.Servers == nil || (*put.Servers)[0].URL != "https://upload.example.com" {
+		t.Errorf("operation servers of PUT = %+v", put)
+	}
+	if merged.Paths.Value("/v2/files").Get != nil || merged.Paths.Value("/v2/files").Post == nil {
+		t.Error("only POST moves to /v2/files")
+	}
+}

@@ -50,7 +50,10 @@ type componentPlan struct {
 // result is the largest consistent equivalence, so reference cycles need
 // no special care, and the cost is linear in the size of the components
 // times the depth of the reference graph, however many inputs share a name.
-func planComponents(inputs []*prepared, types *typeTable) *componentPlan {
+//
+// renamesOf holds each input's operationId renames, which links follow,
+// and receives its component renames.
+func planComponents(inputs []*prepared, types *typeTable, renamesOf []*renames) *componentPlan {
 	var members []*member
 	index := map[int]map[componentRef]*member{}
 	f := &fingerprinter{types: types}
@@ -59,6 +62,7 @@ func planComponents(inputs []*prepared, types *typeTable) *componentPlan {
 		if in.Doc.Components == nil {
 			continue
 		}
+		f.operations = renamesOf[i].operations
 		comps := reflect.ValueOf(in.Doc.Components).Elem()
 		for _, kind := range componentKinds {
 			m := comps.FieldByName(componentField(kind))
@@ -87,10 +91,7 @@ func planComponents(inputs []*prepared, types *typeTable) *componentPlan {
 
 	plan := &componentPlan{
 		final:   map[string]map[string]*member{},
-		renames: make([]*renames, len(inputs)),
-	}
-	for i := range inputs {
-		plan.renames[i] = &renames{components: map[string]map[string]string{}, operations: map[string]string{}}
+		renames: renamesOf,
 	}
 	byName := map[componentRef][]*member{}
 	for _, mb := range members {

@@ -248,6 +248,9 @@ type fingerprinter struct {
 	types *typeTable
 	buf   []byte
 	deps  []componentRef
+	// operations are the operationId renames of the document walked: a
+	// link is encoded with the id it will name in the merged document.
+	operations map[string]string
 }
 
 func (f *fingerprinter) reset() {
@@ -376,6 +379,13 @@ func (f *fingerprinter) walkStruct(v reflect.Value) {
 	}
 	for _, i := range si.fields {
 		f.walk(v.Field(i))
+	}
+	if t == linkType {
+		id := v.FieldByName("OperationID").String()
+		if to, ok := f.operations[id]; ok {
+			id = to
+		}
+		f.string(id)
 	}
 }
 

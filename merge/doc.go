@@ -71,7 +71,6 @@
 // change are shared with the result, the rest is copied on write. Callers
 // must therefore treat the result as read-only too.
 //
-// Known limits: a link component shared by several inputs follows the
-// operationId renames of the first of them; top-level extensions of the
-// inputs, other than what is listed above, are not carried over.
+// Top-level extensions of the inputs, other than what is listed above, are
+// not carried over.
 package merge

@@ -107,12 +107,7 @@ func Merge(inputs []Input, opts Options) (*openapi3.T, *Report, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	types := newTypeTable()
-	plan := planComponents(sorted, types)
-
 	report := &Report{Inputs: len(sorted), Collisions: []Collision{}, Renames: []Rename{}}
-	report.Renames = append(report.Renames, plan.report...)
-
 	entries := collectPaths(sorted)
 	for _, e := range entries {
 		report.OperationsIn += len(e.ops)
@@ -123,11 +118,20 @@ func Merge(inputs []Input, opts Options) (*openapi3.T, *Report, error) {
 	}
 	report.Collisions = append(report.Collisions, collisions...)
 
-	report.Renames = append(report.Renames, planOperationIDs(entries, plan.renames)...)
+	// operationIds first: links in components name operations, so two
+	// links are the same only if the operations they name end up the same.
+	renamesOf := make([]*renames, len(sorted))
+	for i := range sorted {
+		renamesOf[i] = &renames{components: map[string]map[string]string{}, operations: map[string]string{}}
+	}
+	report.Renames = append(report.Renames, planOperationIDs(entries, renamesOf)...)
+	types := newTypeTable()
+	plan := planComponents(sorted, types, renamesOf)
+	report.Renames = append(report.Renames, plan.report...)
 	// Every rename is known now; each input gets the rewriter that applies
 	// its own.
 	for i, in := range sorted {
-		in.rewriter = newRewriter(types, plan.renames[i])
+		in.rewriter = newRewriter(types, renamesOf[i])
 	}
 	tags := planTags(sorted, entries)
 	report.Renames = append(report.Renames, tags.renames...)

@@ -531,3 +531,41 @@ paths:
 		t.Error("only POST moves to /v2/files")
 	}
 }
+
+func TestMergeLinksFollowTheirOperations(t *testing.T) {
+	// Both groups call their lookup "getUser" and link to it in the same
+	// words; after the operationIds are made unique, each link must still
+	// name its own group's operation.
+	doc := func(base string) string {
+		return `
+openapi: 3.0.0
+info: {title: t, version: "1"}
+servers: [{url: "https://example.com/` + base + `"}]
+paths:
+  /users/{id}:
+    get:
+      operationId: getUser
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok}}
+  /users:
+    post:
+      responses:
+        "201":
+          description: created
+          links: {self: {$ref: "#/components/links/UserLink"}}
+components:
+  links:
+    UserLink: {operationId: getUser, parameters: {id: "$response.body#/id"}}
+`
+	}
+	out, _ := mergeJSON(t, []Input{{Key: "a", Doc: loadYAML(t, doc("a"))}, {Key: "b", Doc: loadYAML(t, doc("b"))}})
+	for _, base := range []string{"a", "b"} {
+		ref, _ := at(out, "paths", "/"+base+"/users", "post", "responses", "201", "links", "self", "$ref").(string)
+		link := resolvePointer(out, ref)
+		got := at(link, "operationId")
+		want := at(out, "paths", "/"+base+"/users/{id}", "get", "operationId")
+		if got == nil || got != want {
+			t.Errorf("group %s: link %s names %v, its operation is %v", base, ref, got, want)
+		}
+	}
+}

@@ -569,3 +569,10 @@ components:
 		}
 	}
 }
+
+func TestMergeOfNothingIsAnEmptyValidDocument(t *testing.T) {
+	out, report := mergeJSON(t, nil)
+	if report.Inputs != 0 || report.OperationsOut != 0 || at(out, "info", "title") != "Merged API" || at(out, "info", "version") != "1.0.0" {
+		t.Errorf("merge of nothing: %+v %v", report, out)
+	}
+}

@@ -140,14 +140,14 @@ func diskUsage(tb testing.TB, dir string) (total int64, manifests int64) {
 // TestStoreSizeUnchangedFleet is the nightly cost of an unchanged fleet:
 // thirty runs should take little more room than one. Blobs, manifests and
 // the merged document all grow linearly with the fleet, so the ratio of a
-// 100-group fleet is that of a 500-group one (BenchmarkUnchangedNight
-// measures 500) at a fifth of the test's time.
+// 50-group fleet is that of a 500-group one (BenchmarkUnchangedNight
+// measures 500) at a tenth of the test's time.
 func TestStoreSizeUnchangedFleet(t *testing.T) {
 	if testing.Short() {
-		t.Skip("writes about 12 MB")
+		t.Skip("writes about 6 MB")
 	}
 	st := newTestStore(t)
-	f := newFleet(100)
+	f := newFleet(50)
 	merged := fleetDoc(-1, len(f.docs)*4<<10)
 	f.snapshot(t, st, t0, merged)
 	one, oneManifest := diskUsage(t, st.Dir())

@@ -214,8 +214,10 @@ func TestCatalogPageInBrowser(t *testing.T) {
 	typeQuery(" ")
 	waitVisible(groups)
 
-	// The breaking changes are on the page, breaking first.
-	changes, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("#changes")))
+	// The breaking changes are on the page, breaking first. (Text is read
+	// as textContent: the browser does not lay out what is off screen, so
+	// innerText of it may be empty.)
+	changes, err := chromedp.Run(tab, chromedp.TextContent(chromedp.CSS("#changes")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +241,7 @@ func TestCatalogPageInBrowser(t *testing.T) {
 	}
 	typeQuery("hostile")
 	waitVisible(1)
-	title, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("#tree .group:not([hidden]) .title")))
+	title, err := chromedp.Run(tab, chromedp.TextContent(chromedp.CSS("#tree .group:not([hidden]) .title")))
 	if err != nil || title != hostileName {
 		t.Errorf("the hostile title reads %q (%v), want it verbatim as text", title, err)
 	}

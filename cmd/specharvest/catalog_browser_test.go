@@ -145,7 +145,7 @@ func TestDemoCatalogPageInBrowser(t *testing.T) {
 	}
 
 	// Every breaking finding is on the page.
-	text, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS("#changes")))
+	text, err := chromedp.Run(tab, chromedp.TextContent(chromedp.CSS("#changes")))
 	if err != nil {
 		t.Fatal(err)
 	}

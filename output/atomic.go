@@ -46,10 +46,20 @@ func writeAtomic(ctx context.Context, dir, name string, fill func(io.Writer) err
 	return syncDir(dir)
 }
 
+// storeFileMode lets anyone read what the store writes, like the folders.
+const storeFileMode = 0o644
+
 func createTemp(dir string) (*os.File, error) {
 	f, err := os.CreateTemp(dir, tmpPrefix+"*")
 	if err != nil {
 		return nil, fmt.Errorf("create temporary file in %s: %w", dir, err)
+	}
+	// CreateTemp makes files only their owner can read; the store holds no
+	// secrets and its catalog pages are meant to be served as static files.
+	if err := f.Chmod(storeFileMode); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("chmod %s: %w", f.Name(), err)
 	}
 	return f, nil
 }

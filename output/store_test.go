@@ -573,3 +573,26 @@ func TestCreateAfterACrashMidCreate(t *testing.T) {
 	commitSnapshot(t, st, t0, 1, "prod/a/b/c")
 	mustVerify(t, st)
 }
+
+func TestStoreFilesAreWorldReadable(t *testing.T) {
+	ctx := context.Background()
+	st, err := Create(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha, _, err := st.PutBlobBytes(ctx, []byte(`{"openapi":"3.0.0"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, err := st.BlobPath(sha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != storeFileMode {
+		t.Fatalf("blob mode %v, want %v so the catalog can be served as static files", info.Mode().Perm(), os.FileMode(storeFileMode))
+	}
+}

@@ -116,7 +116,8 @@ type CatalogChanges struct {
 	Groups  []CatalogGroupChange `json:"groups"`
 }
 
-// ChangeSummary mirrors the summary of changes.json.
+// ChangeSummary counts what changed between two snapshots: the summary
+// of changes.json.
 type ChangeSummary struct {
 	GroupsAdded   int `json:"groups_added"`
 	GroupsRemoved int `json:"groups_removed"`

@@ -182,6 +182,9 @@ func matchingEvents(on, raised []string) []string {
 
 // deliver posts body to the hook, retrying what may pass on a second try.
 func deliver(ctx context.Context, client *http.Client, h Webhook, body []byte) error {
+	if u, err := url.Parse(h.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("the webhook url must be an http or https url")
+	}
 	timeout := h.Timeout
 	if timeout <= 0 {
 		timeout = DefaultNotifyTimeout

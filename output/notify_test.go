@@ -243,6 +243,18 @@ func TestNotifyRetriesServerErrorsNotClientErrors(t *testing.T) {
 	}
 }
 
+func TestNotifyRefusesNonHTTPURLs(t *testing.T) {
+	errs := Notify(context.Background(), nil, []Webhook{{URL: "file:///etc/passwd"}, {URL: "hooks.example.com/x?token=SECRET"}}, breakingSummary())
+	if len(errs) != 2 {
+		t.Fatalf("want two errors, got %v", errs)
+	}
+	for _, err := range errs {
+		if !strings.Contains(err.Error(), "http or https") || strings.Contains(err.Error(), "SECRET") {
+			t.Errorf("error %q", err)
+		}
+	}
+}
+
 func TestNotifyRespectsTheCallersContext(t *testing.T) {
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The server notices a client that gave up only once the body is read.

@@ -113,7 +113,11 @@ func DiffFleet(ctx context.Context, base, revision FleetSide, load LoadBlob, opt
 		case rg.Status == StatusStale || (rg.Status == StatusFailed && existed):
 			groups = append(groups, GroupChanges{Key: rg.Key, Change: GroupStale, Changes: []Finding{}})
 		case !existed || bg.SHA256 == "":
-			groups = append(groups, GroupChanges{Key: rg.Key, Change: GroupAdded, Changes: []Finding{}})
+			added := GroupChanges{Key: rg.Key, Change: GroupAdded, Changes: []Finding{}}
+			if rg.SHA256 == "" {
+				added.Error = "no document yet: the group was listed but its document could not be fetched"
+			}
+			groups = append(groups, added)
 		case rg.SHA256 == bg.SHA256 || rg.SHA256 == "":
 			// Unchanged: not even read.
 		default:

@@ -51,6 +51,7 @@ func TestDiffFleet(t *testing.T) {
 		{Key: "prod/a/stale", Status: StatusStale, SHA256: "base"},
 		{Key: "prod/a/added", Status: StatusOK, SHA256: "revision"},
 		{Key: "prod/a/broken", Status: StatusOK, SHA256: "garbage"},
+		{Key: "prod/a/new-but-down", Status: StatusFailed},
 	}}
 	c, err := DiffFleet(context.Background(), base, revision, blobs.load, FleetOptions{})
 	if err != nil {
@@ -68,6 +69,7 @@ func TestDiffFleet(t *testing.T) {
 		"prod/a/added":   GroupAdded,
 		"prod/a/broken":  GroupChanged,
 		"prod/a/changed": GroupChanged,
+		"prod/a/new-but-down": GroupAdded,
 		"prod/a/removed": GroupRemoved,
 		"prod/a/stale":   GroupStale,
 	}
@@ -86,6 +88,10 @@ func TestDiffFleet(t *testing.T) {
 			if g.Error == "" {
 				t.Errorf("the unreadable group carries no error")
 			}
+		case "prod/a/new-but-down":
+			if g.Error == "" {
+				t.Errorf("a new group without a document carries no error")
+			}
 		case "prod/a/changed":
 			if g.Error != "" || !hasFinding(g.Changes, RuleRequestParameterRemoved, LevelBreaking) {
 				t.Errorf("changed group: error %q, findings %+v", g.Error, g.Changes)
@@ -93,7 +99,7 @@ func TestDiffFleet(t *testing.T) {
 		}
 	}
 	s := c.Summary
-	if s.GroupsAdded != 1 || s.GroupsRemoved != 1 || s.GroupsChanged != 2 || s.GroupsStale != 1 {
+	if s.GroupsAdded != 2 || s.GroupsRemoved != 1 || s.GroupsChanged != 2 || s.GroupsStale != 1 {
 		t.Errorf("summary counts groups wrongly: %+v", s)
 	}
 	if s.Breaking == 0 || !c.HasBreaking() || !c.HasChanges() {

@@ -66,12 +66,12 @@ func TestDiffFleet(t *testing.T) {
 		}
 	}
 	want := map[string]string{
-		"prod/a/added":   GroupAdded,
-		"prod/a/broken":  GroupChanged,
-		"prod/a/changed": GroupChanged,
+		"prod/a/added":        GroupAdded,
+		"prod/a/broken":       GroupChanged,
+		"prod/a/changed":      GroupChanged,
 		"prod/a/new-but-down": GroupAdded,
-		"prod/a/removed": GroupRemoved,
-		"prod/a/stale":   GroupStale,
+		"prod/a/removed":      GroupRemoved,
+		"prod/a/stale":        GroupStale,
 	}
 	if len(c.Groups) != len(want) {
 		t.Fatalf("got %d groups, want %d: %+v", len(c.Groups), len(want), c.Groups)

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/specharvest/specharvest/merge"
 	"github.com/specharvest/specharvest/output"
@@ -218,7 +219,7 @@ func printHistory(w io.Writer, r historyReport) {
 			line += "  " + counts
 		}
 		if ev.Error != "" {
-			line += "  (" + ev.Error + ")"
+			line += "  (" + terminalSafe(ev.Error) + ")"
 		}
 		fmt.Fprintln(w, strings.TrimRight(line, " "))
 		for _, f := range ev.Findings {
@@ -229,9 +230,21 @@ func printHistory(w io.Writer, r historyReport) {
 				parts = append(parts, f.Location)
 			}
 			parts = append(parts, f.Message)
-			fmt.Fprintf(w, "    %-8s %s\n", f.Level, strings.Join(parts, "  "))
+			fmt.Fprintf(w, "    %-8s %s\n", f.Level, terminalSafe(strings.Join(parts, "  ")))
 		}
 	}
+}
+
+// terminalSafe replaces control characters: messages quote names from
+// the documents, and a document must not be able to move the cursor or
+// recolour the terminal of whoever reads its history.
+func terminalSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
 }
 
 func findingCounts(findings []merge.Finding) string {

@@ -47,7 +47,8 @@ func historyStore(t *testing.T) (dir string, ids []string) {
 		{status: output.StatusOK, sha: v1, size: v1size},
 		{status: output.StatusOK, sha: v2, size: v2size, changes: `{"key":"` + key + `","change":"changed","changes":[
 			{"id":"response-property-added","level":"info","operation":"GET /books","message":"the property isbn was added"},
-			{"id":"api-path-removed","level":"breaking","operation":"GET /authors","message":"the path /authors was removed"}]}`},
+			{"id":"api-path-removed","level":"breaking","operation":"GET /authors","message":"the path /authors was removed"},
+			{"id":"response-property-removed","level":"breaking","operation":"GET /books","message":"the property \u001b[2Jname was removed"}]}`},
 		{status: output.StatusStale, sha: v2, size: v2size, err: "fetch: timeout", changes: `{"key":"` + key + `","change":"stale","changes":[]}`},
 		{status: output.StatusOK, sha: v2, size: v2size},
 		{changes: `{"key":"` + key + `","change":"removed","changes":[{"id":"api-group-removed","level":"breaking","message":"the group was removed"}]}`},
@@ -109,12 +110,15 @@ func TestHistoryCommand(t *testing.T) {
 		t.Fatalf("no line for %s:\n%s", ids[2], out)
 	}
 	block := out[i:]
-	if !strings.Contains(block[:strings.Index(block, "\n")], "1 breaking, 1 info") {
+	if !strings.Contains(block[:strings.Index(block, "\n")], "2 breaking, 1 info") {
 		t.Errorf("the changed line does not count its findings:\n%s", out)
 	}
 	b, info := strings.Index(block, "api-path-removed  GET /authors  the path /authors was removed"), strings.Index(block, "response-property-added")
 	if b < 0 || info < 0 || b > info {
 		t.Errorf("findings missing or not breaking first:\n%s", out)
+	}
+	if strings.ContainsRune(out, 0x1b) || !strings.Contains(out, "the property \uFFFD[2Jname was removed") {
+		t.Errorf("a control character from a document reached the terminal:\n%q", out)
 	}
 	if !strings.Contains(out, "(fetch: timeout)") || !strings.Contains(out, "the group was removed") {
 		t.Errorf("the stale error or the removal finding is missing:\n%s", out)
@@ -135,7 +139,7 @@ func TestHistoryCommandJSON(t *testing.T) {
 		t.Fatalf("report: %+v", r)
 	}
 	changed := r.Events[1]
-	if changed.Snapshot != ids[2] || changed.Change != "changed" || len(changed.Findings) != 2 || changed.Findings[0].Level != "breaking" || changed.Operations != 12 {
+	if changed.Snapshot != ids[2] || changed.Change != "changed" || len(changed.Findings) != 3 || changed.Findings[0].Level != "breaking" || changed.Operations != 12 {
 		t.Errorf("changed event: %+v", changed)
 	}
 	if r.Events[0].SHA256 == changed.SHA256 {

@@ -469,6 +469,12 @@ func (d *configDecoder) check(c *Config) error {
 		default:
 			return bad(k+".type", "unknown type %q (xano, xano-meta, url or files)", s.Type)
 		}
+		// Whatever else the crawler would refuse (a URL that is not
+		// http(s), a glob that does not parse) is a config error too, to
+		// be named here with its line rather than fail the run later.
+		if err := c.HarvestSources()[i].Validate(); err != nil {
+			return bad(k, "%v", err)
+		}
 	}
 	switch c.Diff.FailOn {
 	case "", "none", "breaking", "changes":

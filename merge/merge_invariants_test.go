@@ -460,3 +460,41 @@ func TestInvariantsStripePair(t *testing.T) {
 		t.Error("two versions of one API on one host must collide")
 	}
 }
+
+func TestInvariantsSwaggerAndOpenAPI31(t *testing.T) {
+	// Swagger 2.0 reaches the merge converted by the loader, its basePath
+	// becomes a server; an OpenAPI 3.1 input makes the result 3.1.
+	swagger := []byte(`{"swagger":"2.0","info":{"title":"legacy","version":"1"},"host":"legacy.example.com","basePath":"/v1","schemes":["https"],
+"securityDefinitions":{"key":{"type":"apiKey","in":"header","name":"X-Key"}},"security":[{"key":[]}],
+"paths":{"/books/{id}":{"get":{"operationId":"getBook","parameters":[{"name":"id","in":"path","required":true,"type":"string"}],
+"responses":{"200":{"description":"ok","schema":{"$ref":"#/definitions/Book"}}}}}},
+"definitions":{"Book":{"type":"object","properties":{"title":{"type":"string"}}}}}`)
+	v31 := []byte(`openapi: 3.1.0
+info: {title: new, version: "2"}
+servers: [{url: "https://new.example.com/v2"}]
+paths:
+  /books/{id}:
+    get:
+      operationId: getBook
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        "200":
+          description: ok
+          content: {application/json: {schema: {$ref: "#/components/schemas/Book"}}}
+components:
+  schemas:
+    Book: {type: object, properties: {title: {type: [string, "null"]}}}
+`)
+	legacy, okLegacy := loadThroughValidate(t, swagger, "swagger")
+	modern, okModern := loadThroughValidate(t, v31, "3.1")
+	if !okLegacy || !okModern {
+		t.Fatalf("the loader finds the inputs invalid (swagger %v, 3.1 %v)", okLegacy, okModern)
+	}
+	doc, report := checkInvariants(t, []Input{{Key: "legacy", Doc: legacy}, {Key: "new", Doc: modern}}, true)
+	if doc.OpenAPI != "3.1.0" {
+		t.Errorf("openapi = %s, want 3.1.0", doc.OpenAPI)
+	}
+	if !hasRename(report, Rename{Kind: "schemas", Key: "new", From: "Book", To: "Book_new"}) && !hasRename(report, Rename{Kind: "schemas", Key: "legacy", From: "Book", To: "Book_legacy"}) {
+		t.Errorf("the two different Books are not told apart: %+v", report.Renames)
+	}
+}

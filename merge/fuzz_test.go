@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"testing"
 	"time"
 
@@ -191,8 +192,17 @@ func shapedDocuments(data []byte) [][]byte {
 		doc["components"] = components
 		pathItems := map[string]any{}
 		ops := 1 + next()%4
+		templates := map[string]string{} // "/users/{}" → the path that took it
 		for o := 0; o < ops; o++ {
 			p := pick(paths)
+			// "/users/{id}" and "/users/{userId}" are one path to
+			// OpenAPI: a document may hold only one of them (across
+			// documents they are a collision the merge must resolve).
+			template := regexp.MustCompile(`\{[^}]*\}`).ReplaceAllString(p, "{}")
+			if taken, ok := templates[template]; ok {
+				p = taken
+			}
+			templates[template] = p
 			item, _ := pathItems[p].(map[string]any)
 			if item == nil {
 				item = map[string]any{}

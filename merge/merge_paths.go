@@ -348,6 +348,9 @@ func planOperationIDs(entries []*pathEntry, rn []*renames) []Rename {
 // made explicit about its security and marked with its source.
 func mergePathItem(e *pathEntry, tags *tagPlan) *openapi3.PathItem {
 	item := *e.item
+	// A path item written as a $ref is written out in full: its operations
+	// changed, and the place it pointed to is not part of the result.
+	item.Ref = ""
 	item.Servers = e.servers
 	item.Parameters = rewriteAny(e.in.rewriter, e.item.Parameters)
 	if item.AdditionalOperations != nil {

@@ -576,3 +576,24 @@ func TestMergeOfNothingIsAnEmptyValidDocument(t *testing.T) {
 		t.Errorf("merge of nothing: %+v %v", report, out)
 	}
 }
+
+func TestMergeWritesReferencedPathItemsInFull(t *testing.T) {
+	doc := loadYAML(t, `
+openapi: 3.0.0
+info: {title: t, version: "1"}
+servers: [{url: "https://example.com/api"}]
+paths:
+  /books:
+    get:
+      responses: {"200": {description: ok}}
+  /livres:
+    $ref: "#/paths/~1books"
+`)
+	out, report := mergeJSON(t, []Input{{Key: "k", Doc: doc}})
+	if report.OperationsOut != 2 {
+		t.Errorf("operations out = %d", report.OperationsOut)
+	}
+	if at(out, "paths", "/api/livres", "$ref") != nil || at(out, "paths", "/api/livres", "get") == nil {
+		t.Errorf("referenced path item = %v", at(out, "paths", "/api/livres"))
+	}
+}

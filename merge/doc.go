@@ -72,7 +72,8 @@
 // must therefore treat the result as read-only too.
 //
 // Top-level extensions of the inputs, other than what is listed above, are
-// not carried over.
+// not carried over. References to anything but components ("#/paths/…",
+// other files) are kept as they are; the loader resolves and reports them.
 //
 // # Diff
 //

@@ -312,6 +312,22 @@ func BuildCatalog(in CatalogInput) *Catalog {
 	return c
 }
 
+// Relinked returns a copy of the catalog whose groups link their
+// documents where link says; a group without a document keeps none. An
+// exported bundle uses it to point the catalog at its own copies (such as
+// specs/<key>.json) instead of the store's blobs.
+func (c *Catalog) Relinked(link func(CatalogGroup) string) *Catalog {
+	out := *c
+	out.Groups = make([]CatalogGroup, len(c.Groups))
+	for i, g := range c.Groups {
+		if g.Document != "" {
+			g.Document = link(g)
+		}
+		out.Groups[i] = g
+	}
+	return &out
+}
+
 // catalogChangeRank orders the kinds of change by how much a reader must act:
 // a removed group breaks every client, a stale one may hide anything.
 func catalogChangeRank(change string) int {

@@ -245,3 +245,26 @@ func TestBuildCatalogFirstSnapshot(t *testing.T) {
 		t.Errorf("an empty catalog must still encode with empty lists: %s %v", data, err)
 	}
 }
+
+func TestCatalogRelinked(t *testing.T) {
+	in := catalogTestInput()
+	for i := range in.Groups {
+		if in.Groups[i].SHA256 != "" {
+			in.Groups[i].DocumentPath = "../../blobs/" + in.Groups[i].SHA256
+		}
+	}
+	c := BuildCatalog(in)
+	before, _ := json.Marshal(c)
+	r := c.Relinked(func(g CatalogGroup) string { return "specs/" + g.Key + ".json" })
+	for i, g := range r.Groups {
+		switch {
+		case c.Groups[i].Document == "" && g.Document != "":
+			t.Errorf("%s had no document and got one", g.Key)
+		case c.Groups[i].Document != "" && g.Document != "specs/"+g.Key+".json":
+			t.Errorf("%s links %s", g.Key, g.Document)
+		}
+	}
+	if after, _ := json.Marshal(c); string(after) != string(before) {
+		t.Error("Relinked changed the original catalog")
+	}
+}

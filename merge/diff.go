@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 
@@ -93,9 +94,12 @@ type specModel struct {
 	doc *v3.Document
 	// operations maps "METHOD /path" to the operation and its path item.
 	operations map[string]operationRef
+	// paths lists the document's paths, sorted.
+	paths []string
 	// templates maps a path with its parameter names blanked ("/users/{}")
-	// to the path as written, so renaming {id} to {userId} is no change.
-	templates map[string]string
+	// to the paths of that shape, so renaming {id} to {userId} is no
+	// change.
+	templates map[string][]string
 	usage     componentUsage
 }
 
@@ -140,17 +144,19 @@ func buildModel(data []byte) (*specModel, error) {
 	m := &specModel{
 		doc:        &built.Model,
 		operations: make(map[string]operationRef),
-		templates:  make(map[string]string),
+		templates:  make(map[string][]string),
 	}
 	if m.doc.Paths != nil {
 		for path, item := range m.doc.Paths.PathItems.FromOldest() {
-			m.templates[pathTemplate(path)] = path
+			m.paths = append(m.paths, path)
+			m.templates[pathTemplate(path)] = append(m.templates[pathTemplate(path)], path)
 			for method, op := range item.GetOperations().FromOldest() {
 				key := operationKey(method, path)
 				m.operations[key] = operationRef{path: path, method: strings.ToUpper(method), item: item, op: op}
 			}
 		}
 	}
+	slices.Sort(m.paths)
 	m.usage = indexComponentUsage(m)
 	return m, nil
 }
@@ -313,10 +319,23 @@ func sortedOperationKeys(base, revision *specModel) []string {
 
 // matchOperation finds in m the operation matching other's ref.
 func (m *specModel) matchOperation(other *specModel, ref operationRef) (operationRef, bool) {
-	path, ok := m.templates[pathTemplate(ref.path)]
+	path, ok := m.matchPath(ref.path)
 	if !ok {
 		return operationRef{}, false
 	}
 	found, ok := m.operations[operationKey(ref.method, path)]
 	return found, ok
+}
+
+// matchPath finds in m the path a client calling path would reach: the
+// same path, else the only one of the same shape. Two paths of one shape
+// in one document (an invalid document) are matched exactly or not at all.
+func (m *specModel) matchPath(path string) (string, bool) {
+	if _, ok := slices.BinarySearch(m.paths, path); ok {
+		return path, true
+	}
+	if candidates := m.templates[pathTemplate(path)]; len(candidates) == 1 {
+		return candidates[0], true
+	}
+	return "", false
 }

@@ -284,3 +284,14 @@ func TestDiffStripe(t *testing.T) {
 	}
 	t.Logf("%d findings, %d breaking", len(fs), breaking)
 }
+
+// Renaming a path parameter changes nothing a client sends.
+func TestDiffPathParameterRenamed(t *testing.T) {
+	revision := strings.Replace(sharedDoc, "  /users/{id}:\n    get:\n      parameters: [{name: id,", "  /users/{userId}:\n    get:\n      parameters: [{name: userId,", 1)
+	if revision == sharedDoc {
+		t.Fatal("the edit did not apply")
+	}
+	if fs := mustDiff(t, sharedDoc, revision); len(fs) != 0 {
+		t.Errorf("renamed path parameter reported: %+v", fs)
+	}
+}

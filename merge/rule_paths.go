@@ -1,8 +1,6 @@
 package merge
 
 import (
-	"maps"
-	"slices"
 	"sort"
 	"strings"
 )
@@ -11,9 +9,8 @@ import (
 // adding one breaks nobody.
 
 func (d *differ) comparePaths() {
-	for _, tmpl := range slices.Sorted(maps.Keys(d.base.templates)) {
-		basePath := d.base.templates[tmpl]
-		revisionPath, ok := d.revision.templates[tmpl]
+	for _, basePath := range d.base.paths {
+		revisionPath, ok := d.revision.matchPath(basePath)
 		if !ok {
 			ops := d.base.operationsUnder(basePath)
 			d.report(RuleAPIPathRemoved, findingScope{operations: ops}, "paths."+basePath, "path %s was removed", basePath)
@@ -32,11 +29,10 @@ func (d *differ) comparePaths() {
 			}
 		}
 	}
-	for _, tmpl := range slices.Sorted(maps.Keys(d.revision.templates)) {
-		if _, ok := d.base.templates[tmpl]; ok {
+	for _, path := range d.revision.paths {
+		if _, ok := d.base.matchPath(path); ok {
 			continue
 		}
-		path := d.revision.templates[tmpl]
 		d.report(RuleAPIPathAdded, findingScope{operations: d.revision.operationsUnder(path)}, "paths."+path, "path %s was added", path)
 	}
 }

@@ -298,21 +298,30 @@ func (r *rewriter) walkSlice(v reflect.Value) (reflect.Value, bool) {
 	return c, true
 }
 
-func (r *rewriter) responses(rs *openapi3.Responses) (reflect.Value, bool) {
-	m := rs.Map()
-	out := map[string]*openapi3.ResponseRef{}
-	changed := false
-	for code, resp := range m {
-		nr := rewriteAny(r, resp)
-		changed = changed || nr != resp
-		out[code] = nr
+// rewriteEntries rewrites the entries of a map-like container (Responses,
+// Callback); nil when none changed.
+func rewriteEntries[V comparable](r *rewriter, m map[string]V) map[string]V {
+	var out map[string]V
+	for k, v := range m {
+		nv := rewriteAny(r, v)
+		if nv == v {
+			continue
+		}
+		if out == nil {
+			out = maps.Clone(m)
+		}
+		out[k] = nv
 	}
-	if !changed {
+	return out
+}
+
+func (r *rewriter) responses(rs *openapi3.Responses) (reflect.Value, bool) {
+	out := rewriteEntries(r, rs.Map())
+	if out == nil {
 		return reflect.ValueOf(rs), false
 	}
 	c := openapi3.NewResponsesWithCapacity(len(out))
-	c.Extensions = rs.Extensions
-	c.Origin = rs.Origin
+	c.Extensions, c.Origin = rs.Extensions, rs.Origin
 	for code, resp := range out {
 		c.Set(code, resp)
 	}
@@ -320,20 +329,12 @@ func (r *rewriter) responses(rs *openapi3.Responses) (reflect.Value, bool) {
 }
 
 func (r *rewriter) callback(cb *openapi3.Callback) (reflect.Value, bool) {
-	m := cb.Map()
-	out := map[string]*openapi3.PathItem{}
-	changed := false
-	for expr, item := range m {
-		ni := rewriteAny(r, item)
-		changed = changed || ni != item
-		out[expr] = ni
-	}
-	if !changed {
+	out := rewriteEntries(r, cb.Map())
+	if out == nil {
 		return reflect.ValueOf(cb), false
 	}
 	c := openapi3.NewCallbackWithCapacity(len(out))
-	c.Extensions = cb.Extensions
-	c.Origin = cb.Origin
+	c.Extensions, c.Origin = cb.Extensions, cb.Origin
 	for expr, item := range out {
 		c.Set(expr, item)
 	}

@@ -115,6 +115,11 @@ func splitServers(servers openapi3.Servers) (string, openapi3.Servers) {
 		}
 		origin, path := splitURL(substituteVariables(s.URL, s.Variables))
 		path = strings.TrimRight(path, "/")
+		if path != "" && !strings.HasPrefix(path, "/") {
+			// "api.example.com/v1", written without a scheme, is a
+			// relative URL; a path must still begin with a slash.
+			path = "/" + path
+		}
 		if first {
 			base = path
 			first = false

@@ -69,6 +69,7 @@ type documentFacts struct {
 	Operations []merge.OperationInfo `json:"operations"`
 	Servers    []string              `json:"servers,omitempty"`
 	Tags       []string              `json:"tags,omitempty"`
+	MediaType  string                `json:"media_type,omitempty"`
 }
 
 func (n *nightly) run(ctx context.Context) (*nightlyResult, error) {
@@ -337,7 +338,7 @@ func (c *factsCache) get(ctx context.Context, sha string, body []byte) (*documen
 		body = b
 	}
 	res := validate.Load(ctx, body, c.opts)
-	f = documentFacts{Validation: res.Summary()}
+	f = documentFacts{Validation: res.Summary(), MediaType: output.DocumentMediaType(body)}
 	if res.Doc != nil {
 		f.Operations = merge.OperationsOf(res.Doc)
 		f.Servers = merge.ServersOf(res.Doc)
@@ -536,7 +537,7 @@ func (n *nightly) writeCatalog(ctx context.Context, store *output.Store, snap *o
 		g := output.CatalogGroupOf(s)
 		if f := facts.lookup(ctx, s); f != nil {
 			g.Operations, g.Servers, g.Tags = f.Operations, f.Servers, f.Tags
-			g.APIVersion = f.Validation.APIVersion
+			g.APIVersion, g.DocumentType = f.Validation.APIVersion, f.MediaType
 		}
 		in.Groups = append(in.Groups, g)
 	}
@@ -610,7 +611,7 @@ func diffManifests(ctx context.Context, store *output.Store, base, revision *out
 func catalogChanges(c *merge.Changes) *merge.CatalogChangesInput {
 	in := &merge.CatalogChangesInput{Base: c.Base, Summary: c.Summary}
 	for _, g := range c.Groups {
-		in.Groups = append(in.Groups, merge.CatalogGroupChangeInput{Key: g.Key, Change: g.Change, Findings: g.Changes})
+		in.Groups = append(in.Groups, merge.CatalogGroupChangeInput{Key: g.Key, Change: g.Change, Error: g.Error, Findings: g.Changes})
 	}
 	return in
 }

@@ -14,6 +14,7 @@ import (
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 	"github.com/pb33f/libopenapi/index"
 	whatchanged "github.com/pb33f/libopenapi/what-changed"
+	wcmodel "github.com/pb33f/libopenapi/what-changed/model"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -77,12 +78,16 @@ func Diff(ctx context.Context, base, revision []byte, opts DiffOptions) ([]Findi
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	// libopenapi's change model says where the documents differ (it stops
+	// at references to the same component, as the rules do); the rules
+	// then look only there, and classify.
+	changes := whatchanged.CompareOpenAPIDocuments(baseDoc.doc.GoLow(), revisionDoc.doc.GoLow())
 	d := newDiffer(baseDoc, revisionDoc)
+	d.changes = changes
 	if err := d.run(ctx); err != nil {
 		return nil, err
 	}
 	if !opts.SkipDocumentation {
-		changes := whatchanged.CompareOpenAPIDocuments(baseDoc.doc.GoLow(), revisionDoc.doc.GoLow())
 		d.documentationFindings(changes)
 	}
 	return d.result(), nil
@@ -219,8 +224,11 @@ func pathTemplate(path string) string {
 // differ collects findings for one document pair.
 type differ struct {
 	base, revision *specModel
-	levels         map[string]Level
-	findings       []Finding
+	// changes is libopenapi's what-changed report for the pair; nil when
+	// the documents are the same.
+	changes  *wcmodel.DocumentChanges
+	levels   map[string]Level
+	findings []Finding
 	// seen drops exact repeats, which a schema reached twice through
 	// retargeted references would otherwise produce.
 	seen map[string]bool
@@ -267,6 +275,9 @@ func (d *differ) run(ctx context.Context) error {
 	for _, key := range sortedOperationKeys(d.base, d.revision) {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if d.operationUnchanged(key) {
+			continue
 		}
 		d.compareOperation(key)
 	}
@@ -338,4 +349,41 @@ func (m *specModel) matchPath(path string) (string, bool) {
 		return candidates[0], true
 	}
 	return "", false
+}
+
+// operationUnchanged reports an operation libopenapi's change model found
+// nothing in: same path, no change to it or to its path's parameters.
+func (d *differ) operationUnchanged(key string) bool {
+	revisionRef := d.revision.operations[key]
+	baseRef, _ := d.base.matchOperation(d.revision, revisionRef)
+	if baseRef.path != revisionRef.path {
+		return false
+	}
+	if d.changes == nil || d.changes.PathsChanges == nil {
+		return true
+	}
+	item := d.changes.PathsChanges.PathItemsChanges[revisionRef.path]
+	if item == nil {
+		return true
+	}
+	if len(item.ParameterChanges) > 0 || operationChanges(item)[strings.ToLower(revisionRef.method)] != nil {
+		return false
+	}
+	if item.PropertyChanges != nil {
+		for _, c := range item.PropertyChanges.Changes {
+			if c.Property == "parameters" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// componentUnchanged reports a component schema libopenapi's change model
+// found nothing in.
+func (d *differ) componentUnchanged(name string) bool {
+	if d.changes == nil || d.changes.ComponentsChanges == nil {
+		return true
+	}
+	return d.changes.ComponentsChanges.SchemaChanges[name] == nil
 }

@@ -11,7 +11,7 @@ func (d *differ) compareComponents() {
 	}
 	for name, bp := range d.base.doc.Components.Schemas.FromOldest() {
 		rp, ok := d.revision.doc.Components.Schemas.Get(name)
-		if !ok {
+		if !ok || d.componentUnchanged(name) {
 			continue
 		}
 		loc := "components.schemas." + name

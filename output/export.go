@@ -8,11 +8,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
+
+	"github.com/specharvest/specharvest/merge"
 )
 
 // Export writes snapshot id as one portable tar.gz: manifest.json, every
@@ -63,15 +67,28 @@ func (s *Store) Export(ctx context.Context, id string, w io.Writer) error {
 	if err := put(manifestName, int64(len(rawManifest)), bytes.NewReader(rawManifest)); err != nil {
 		return err
 	}
+	exported := make(map[string]string, len(m.Specs))
 	for _, e := range m.Specs {
 		if !e.HasBlob() {
 			continue
 		}
-		if err := s.exportBlob(ctx, id, e, put); err != nil {
+		name, err := s.exportBlob(ctx, id, e, put)
+		if err != nil {
 			return err
 		}
+		exported[e.Key] = name
+	}
+	relinked, err := s.relinkedCatalogReports(ctx, id, reports, exported)
+	if err != nil {
+		return err
 	}
 	for _, name := range reports {
+		if data, ok := relinked[name]; ok {
+			if err := put(name, int64(len(data)), bytes.NewReader(data)); err != nil {
+				return err
+			}
+			continue
+		}
 		f, err := os.Open(s.path(snapshotsDir, id, name))
 		if err != nil {
 			return fmt.Errorf("export %s: %w", id, err)
@@ -94,18 +111,54 @@ func (s *Store) Export(ctx context.Context, id string, w io.Writer) error {
 	return nil
 }
 
-func (s *Store) exportBlob(ctx context.Context, id string, e SpecEntry, put func(string, int64, io.Reader) error) error {
+// relinkedCatalogReports re-renders the catalog reports of snapshot id so
+// that they link the bundle's own specs/ copies: in the store they link the
+// blobs two folders up, which a bundle does not have. A snapshot without a
+// catalog gets none.
+func (s *Store) relinkedCatalogReports(ctx context.Context, id string, reports []string, exported map[string]string) (map[string][]byte, error) {
+	if !slices.Contains(reports, CatalogFile) {
+		return nil, nil
+	}
+	data, err := s.ReadSnapshotFile(ctx, id, CatalogFile)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", id, err)
+	}
+	var c merge.Catalog
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, fmt.Errorf("export %s: read %s: %w", id, CatalogFile, err)
+	}
+	bundle := c.Relinked(func(g merge.CatalogGroup) string { return exported[g.Key] })
+	out := map[string][]byte{}
+	for name, render := range map[string]func(io.Writer) error{
+		CatalogFile:    func(w io.Writer) error { return WriteCatalogJSON(w, bundle) },
+		APICatalogFile: func(w io.Writer) error { return WriteAPICatalog(w, bundle, "") },
+		CatalogHTML:    func(w io.Writer) error { return WriteCatalogHTML(w, bundle) },
+	} {
+		if !slices.Contains(reports, name) {
+			continue
+		}
+		var b bytes.Buffer
+		if err := render(&b); err != nil {
+			return nil, fmt.Errorf("export %s: render %s: %w", id, name, err)
+		}
+		out[name] = b.Bytes()
+	}
+	return out, nil
+}
+
+// exportBlob writes one document into the bundle and returns its name there.
+func (s *Store) exportBlob(ctx context.Context, id string, e SpecEntry, put func(string, int64, io.Reader) error) (string, error) {
 	if !validSHA(e.SHA256) {
-		return fmt.Errorf("export %s: spec %q: invalid sha256 %q", id, e.Key, e.SHA256)
+		return "", fmt.Errorf("export %s: spec %q: invalid sha256 %q", id, e.Key, e.SHA256)
 	}
 	f, err := os.Open(s.blobPath(e.SHA256))
 	if err != nil {
-		return fmt.Errorf("export %s: spec %q: %w", id, e.Key, err)
+		return "", fmt.Errorf("export %s: spec %q: %w", id, e.Key, err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("export %s: spec %q: %w", id, e.Key, err)
+		return "", fmt.Errorf("export %s: spec %q: %w", id, e.Key, err)
 	}
 	br := bufio.NewReader(f)
 	head, _ := br.Peek(512)
@@ -115,12 +168,12 @@ func (s *Store) exportBlob(ctx context.Context, id string, e SpecEntry, put func
 	}
 	h := sha256.New()
 	if err := put(name, fi.Size(), io.TeeReader(br, h)); err != nil {
-		return err
+		return "", err
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != e.SHA256 {
-		return fmt.Errorf("export %s: spec %q: blob %s is corrupt (content hashes to %s); run verify", id, e.Key, e.SHA256, got)
+		return "", fmt.Errorf("export %s: spec %q: blob %s is corrupt (content hashes to %s); run verify", id, e.Key, e.SHA256, got)
 	}
-	return nil
+	return name, nil
 }
 
 // looksLikeJSON is true when the first significant byte opens a JSON

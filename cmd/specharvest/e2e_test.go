@@ -1,12 +1,15 @@
 package main
 
 import (
+	"archive/tar"
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -286,8 +289,63 @@ func TestEndToEndTwoNightsAgainstSimulate(t *testing.T) {
 		t.Fatalf("snapshots list (%d): %s%s", list.code, list.stdout, list.stderr)
 	}
 	assertVerifyClean(t, storeDir)
+	assertExportIsSelfContained(t, storeDir, m2)
 	assertNoSecrets(t, []string{sim.line.APIKey, sim.line.MetaToken}, "the store or the output",
 		storeText(t, storeDir), first.stdout, first.stderr, second.stdout, second.stderr)
+}
+
+// assertExportIsSelfContained exports a snapshot with the real binary and
+// checks the bundle: every document under specs/, and a catalog page and
+// api-catalog.json that link those copies rather than the store's blobs.
+func assertExportIsSelfContained(t *testing.T, storeDir string, m *output.Manifest) {
+	t.Helper()
+	bundle := filepath.Join(t.TempDir(), "bundle.tar.gz")
+	if res := runBinary(t, nil, "snapshots", "export", m.ID, "--store", storeDir, "-o", bundle); res.code != exitOK {
+		t.Fatalf("export exited %d: %s%s", res.code, res.stdout, res.stderr)
+	}
+	f, err := os.Open(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	tr := tar.NewReader(gz)
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[hdr.Name] = data
+	}
+	for _, s := range m.Specs {
+		if s.HasBlob() && files["specs/"+s.Key+".json"] == nil && files["specs/"+s.Key+".yaml"] == nil {
+			t.Errorf("the bundle lacks the document of %s", s.Key)
+		}
+	}
+	for _, name := range []string{"index.html", "api-catalog.json", "catalog.json", "manifest.json", "merged.json", "CHANGES.md"} {
+		if files[name] == nil {
+			t.Errorf("the bundle lacks %s", name)
+		}
+	}
+	for _, name := range []string{"index.html", "api-catalog.json"} {
+		if bytes.Contains(files[name], []byte("blobs/sha256")) {
+			t.Errorf("the bundle's %s links the store's blobs, which it does not contain", name)
+		}
+		if !bytes.Contains(files[name], []byte("specs/")) {
+			t.Errorf("the bundle's %s does not link its specs/ copies", name)
+		}
+	}
 }
 
 func TestEndToEndInstanceDownIsStaleNotRemoved(t *testing.T) {

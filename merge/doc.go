@@ -83,10 +83,12 @@
 // fail), warning, info — and a description. The ids are part of the
 // output contract; they are added, never renamed.
 //
-// Both documents are read with libopenapi. The contract rules run on its
-// high-level model; documentation changes (descriptions, summaries,
-// examples, x- extensions) come from its what-changed model and are info,
-// one finding per operation or component and kind.
+// Both documents are read with libopenapi. Its what-changed model says
+// where they differ; the contract rules then examine only those operations
+// and components, on its high-level model. Documentation changes
+// (descriptions, summaries, examples, x- extensions) come straight from
+// what-changed and are info, one finding per operation or component and
+// kind.
 //
 // Direction decides the level. Narrowing what a request accepts (a new
 // required parameter or property, an enum value removed, a lower maximum,
@@ -103,7 +105,8 @@
 // once, so cycles are harmless). A $ref retargeted to another component is
 // compared structurally at that spot, each pair of references at most
 // once. On the Stripe pair that oasdiff reports as 37,737 errors this
-// gives a few hundred findings.
+// gives 382 findings, in under 2 s and 250 MB on two cores
+// (BenchmarkDiffStripe).
 //
 // Locations are dotted paths: request.parameters.query.limit,
 // request.body.application/json.address.city,

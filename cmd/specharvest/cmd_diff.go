@@ -23,7 +23,7 @@ const diffUsage = "usage: specharvest diff BASE REVISION [--store DIR] [--format
 func cmdDiff(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "diff")
 	store := storeFlag(fs)
-	format := fs.String("format", "text", "output `format`: text, json or markdown")
+	format := fs.String("format", "text", "output `FORMAT`: text, json or markdown")
 	failOn := fs.String("fail-on", "none", "exit 4 when `WHAT` is found: none, breaking or changes")
 	rules := fs.Bool("rules", false, "print the rule table (in --format text or markdown) and exit")
 	fs.Usage = func() {

@@ -211,3 +211,30 @@ func TestDiffCommandSnapshots(t *testing.T) {
 		t.Errorf("--fail-on breaking over snapshots: exit %d", code)
 	}
 }
+
+// Documents are repaired as a run repairs them: Swagger 2.0 is compared
+// as the OpenAPI 3.0 it converts to.
+func TestDiffCommandSwagger2(t *testing.T) {
+	const swagger = `{"swagger":"2.0","info":{"title":"s","version":"1"},"basePath":"/api:v1",
+"paths":{"/books":{"get":{"parameters":[{"name":"page","in":"query","type":"integer","required":false}],
+"responses":{"200":{"description":"ok","schema":{"type":"array","items":{"type":"string"}}}}}}}}`
+	dir := t.TempDir()
+	base, rev := filepath.Join(dir, "base.json"), filepath.Join(dir, "revision.json")
+	if err := os.WriteFile(base, []byte(swagger), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(rev, []byte(strings.Replace(swagger, `"required":false`, `"required":true`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := diffCmd(t, base, rev, "--format", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var c merge.Changes
+	if err := json.Unmarshal([]byte(out), &c); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Groups) != 1 || len(c.Groups[0].Changes) != 1 || c.Groups[0].Changes[0].ID != merge.RuleRequestParameterBecameRequired {
+		t.Errorf("Swagger 2.0 pair: %s", out)
+	}
+}

@@ -78,7 +78,7 @@ func (d *differ) documentationFindings(changes *wcmodel.DocumentChanges) {
 					continue
 				}
 				key := operationKey(method, path)
-				d.reportDocumentation(findingScope{operation: key}, "", op.GetAllChanges())
+				d.reportDocumentation(findingScope{operation: key}, "paths."+path+"."+method, op.GetAllChanges())
 			}
 		}
 	}

@@ -58,39 +58,58 @@ type DiffOptions struct {
 // first. It reads nothing outside the two byte slices: external $refs are
 // not followed. ctx is checked between operations, so a huge pair can be
 // abandoned.
-func Diff(ctx context.Context, base, revision []byte, opts DiffOptions) ([]Finding, error) {
+func Diff(ctx context.Context, base, revision []byte, opts DiffOptions) (findings []Finding, err error) {
 	// The two models are independent; building them side by side halves
 	// the wall time of the largest step.
 	var baseDoc, revisionDoc *specModel
 	var g errgroup.Group
-	g.Go(func() (err error) {
-		if baseDoc, err = buildModel(base); err != nil {
-			return fmt.Errorf("read base document: %w", err)
-		}
-		return nil
+	g.Go(func() error {
+		return survive("read base document", func() (err error) {
+			baseDoc, err = buildModel(base)
+			return err
+		})
 	})
-	g.Go(func() (err error) {
-		if revisionDoc, err = buildModel(revision); err != nil {
-			return fmt.Errorf("read revision document: %w", err)
-		}
-		return nil
+	g.Go(func() error {
+		return survive("read revision document", func() (err error) {
+			revisionDoc, err = buildModel(revision)
+			return err
+		})
 	})
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	// libopenapi's change model says where the documents differ (it stops
-	// at references to the same component, as the rules do); the rules
-	// then look only there, and classify.
-	changes := whatchanged.CompareOpenAPIDocuments(baseDoc.doc.GoLow(), revisionDoc.doc.GoLow())
-	d := newDiffer(baseDoc, revisionDoc)
-	d.changes = changes
-	if err := d.run(ctx); err != nil {
-		return nil, err
+	err = survive("compare documents", func() error {
+		// libopenapi's change model says where the documents differ (it
+		// stops at references to the same component, as the rules do);
+		// the rules then look only there, and classify.
+		changes := whatchanged.CompareOpenAPIDocuments(baseDoc.doc.GoLow(), revisionDoc.doc.GoLow())
+		d := newDiffer(baseDoc, revisionDoc)
+		d.changes = changes
+		if err := d.run(ctx); err != nil {
+			return err
+		}
+		if !opts.SkipDocumentation {
+			d.documentationFindings(changes)
+		}
+		findings = d.result()
+		return nil
+	})
+	return findings, err
+}
+
+// survive turns a panic in the document libraries into an error. The
+// nightly run diffs whatever the fleet served; one document that trips a
+// parser must cost its group's report, not the whole run.
+func survive(what string, f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%s: internal error in the OpenAPI library: %v", what, p)
+		}
+	}()
+	if err := f(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
-	if !opts.SkipDocumentation {
-		d.documentationFindings(changes)
-	}
-	return d.result(), nil
+	return nil
 }
 
 // specModel is one side of a diff: libopenapi's high-level model and the
@@ -238,8 +257,8 @@ func newDiffer(base, revision *specModel) *differ {
 	return &differ{base: base, revision: revision, levels: ruleLevels(), seen: make(map[string]bool)}
 }
 
-// report adds one finding; ops are the operations a component finding
-// reaches (nil for an operation finding, which names its own).
+// report adds one finding in scope s. A scope of one operation, however it
+// was reached, is written as "operation", so readers filter on one field.
 func (d *differ) report(id string, s findingScope, location, format string, args ...any) {
 	f := Finding{ID: id, Level: d.levels[id], Location: location, Message: fmt.Sprintf(format, args...)}
 	if f.Level == "" {

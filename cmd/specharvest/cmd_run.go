@@ -92,12 +92,11 @@ func thresholdMet(c *merge.Changes, failOn string) bool {
 	if c == nil {
 		return false
 	}
-	s := c.Summary
 	switch failOn {
 	case "breaking":
-		return s.Breaking > 0
+		return c.HasBreaking()
 	case "changes":
-		return s.Breaking+s.NonBreaking+s.GroupsAdded+s.GroupsRemoved+s.GroupsChanged > 0
+		return c.HasChanges()
 	}
 	return false
 }

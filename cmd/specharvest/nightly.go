@@ -245,14 +245,20 @@ func (n *nightly) entryFor(ctx context.Context, store *output.Store, snapID stri
 	return e, nil
 }
 
+// fillFromFacts copies a document's verdict into its manifest entry. The
+// manifest lists a document's errors (capped at Commit) and only counts its
+// warnings: a manifest is written every night for every group, and real
+// documents carry dozens of repaired defects each, which would make every
+// unchanged night cost kilobytes per group. The full list stays with the
+// blob (the validation cache) and `specharvest validate` prints it.
 func fillFromFacts(e *output.SpecEntry, f *documentFacts) {
 	v := f.Validation
 	e.OpenAPI, e.Title, e.Operations, e.Valid = v.OpenAPI, v.Title, v.Operations, v.Valid
 	e.Problems, e.Errors, e.Warnings = nil, 0, 0
 	for _, p := range v.Problems {
-		e.Problems = append(e.Problems, p.String())
 		if p.Level == validate.LevelError {
 			e.Errors++
+			e.Problems = append(e.Problems, p.String())
 		} else {
 			e.Warnings++
 		}

@@ -9,8 +9,6 @@ import (
 	"sync"
 
 	"golang.org/x/sync/errgroup"
-
-	"github.com/specharvest/specharvest/harvest/validate"
 )
 
 // Group change kinds in changes.json.
@@ -82,7 +80,11 @@ type FleetOptions struct {
 	Diff        DiffOptions
 }
 
-// LoadBlob returns a stored document by its sha256, as fetched.
+// LoadBlob returns the document stored under a sha256 as the diff should
+// read it: OpenAPI 3.x, JSON or YAML. A run passes the documents as its
+// loader repaired them (Swagger 2.0 converted, Xano's defects fixed), so
+// the diff judges the same contract the merge reads; this package stays
+// free of the loader and of any I/O.
 type LoadBlob func(ctx context.Context, sha string) ([]byte, error)
 
 // DiffFleet compares two snapshots group by group. A group whose blob has
@@ -231,8 +233,8 @@ func diffBlobs(ctx context.Context, cache *repairedCache, baseSHA, revisionSHA s
 	return Diff(ctx, base, revision, opts)
 }
 
-// repairedCache reads and repairs each blob at most once per fleet diff:
-// groups cloned from one template share blobs, and a failure is as worth
+// repairedCache loads each document at most once per fleet diff: groups
+// cloned from one template share blobs, and a failure is as worth
 // remembering as a success.
 type repairedCache struct {
 	load LoadBlob
@@ -250,9 +252,7 @@ func newRepairedCache(load LoadBlob) *repairedCache {
 	return &repairedCache{load: load, byID: make(map[string]*repairedEntry)}
 }
 
-// get returns the document behind sha, as harvest/validate repairs it
-// (Swagger 2.0 converted, Xano's quirks fixed), which is what a run
-// merges and what clients are judged against.
+// get returns the document behind sha, as the caller's loader gives it.
 func (c *repairedCache) get(ctx context.Context, sha string) ([]byte, error) {
 	c.mu.Lock()
 	e := c.byID[sha]
@@ -262,24 +262,12 @@ func (c *repairedCache) get(ctx context.Context, sha string) ([]byte, error) {
 	}
 	c.mu.Unlock()
 	e.once.Do(func() {
-		raw, err := c.load(ctx, sha)
+		doc, err := c.load(ctx, sha)
 		if err != nil {
 			e.err = fmt.Errorf("read blob %.12s: %w", sha, err)
 			return
 		}
-		res := validate.Load(ctx, raw, validate.Options{})
-		if res.Repaired == nil {
-			e.err = fmt.Errorf("blob %.12s is not a readable OpenAPI document: %s", sha, firstProblem(res))
-			return
-		}
-		e.doc = res.Repaired
+		e.doc = doc
 	})
 	return e.doc, e.err
-}
-
-func firstProblem(res *validate.Result) string {
-	if len(res.Problems) == 0 {
-		return "no details"
-	}
-	return fmt.Sprint(res.Problems[0])
 }

@@ -75,7 +75,7 @@ func TestDiffFleetFindsSimulatorEdits(t *testing.T) {
 	}
 	blobs := newCountingBlobs()
 	base, revision := simulatedSide(t, gen1, blobs), simulatedSide(t, gen2, blobs)
-	c, err := DiffFleet(context.Background(), base, revision, blobs.load, FleetOptions{})
+	c, err := DiffFleet(context.Background(), base, revision, repaired(blobs.load), FleetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/specharvest/specharvest/harvest/validate"
 )
 
 // countingBlobs is a blob store in memory that counts reads per sha.
@@ -28,6 +30,22 @@ func (c *countingBlobs) load(ctx context.Context, sha string) ([]byte, error) {
 		return nil, fmt.Errorf("blob %s not found", sha)
 	}
 	return b, nil
+}
+
+// repaired wraps a loader of documents as fetched so that the diff reads
+// them as a run gives them: repaired by harvest/validate.
+func repaired(load LoadBlob) LoadBlob {
+	return func(ctx context.Context, sha string) ([]byte, error) {
+		raw, err := load(ctx, sha)
+		if err != nil {
+			return nil, err
+		}
+		res := validate.Load(ctx, raw, validate.Options{})
+		if res.Repaired == nil {
+			return nil, fmt.Errorf("not a readable OpenAPI document: %v", res.Problems)
+		}
+		return res.Repaired, nil
+	}
 }
 
 func TestDiffFleet(t *testing.T) {

@@ -149,6 +149,22 @@ func readRepaired(ctx context.Context, arg string) (doc []byte, name string, err
 	return res.Repaired, name, nil
 }
 
+// repairedBlobs loads a store's documents as the diff reads them: repaired
+// by the loader, exactly as the merge of the same snapshot read them.
+func repairedBlobs(st *output.Store) merge.LoadBlob {
+	return func(ctx context.Context, sha string) ([]byte, error) {
+		raw, err := st.ReadBlob(ctx, sha)
+		if err != nil {
+			return nil, err
+		}
+		res := validate.Load(ctx, raw, validate.Options{})
+		if res.Repaired == nil {
+			return nil, fmt.Errorf("not a readable OpenAPI document: %s", firstProblemOf(res))
+		}
+		return res.Repaired, nil
+	}
+}
+
 func firstProblemOf(res *validate.Result) string {
 	if len(res.Problems) == 0 {
 		return "no details"
@@ -178,7 +194,7 @@ func diffSnapshots(ctx context.Context, storeDir, baseArg, revisionArg string) (
 		}
 		sides[i] = fleetSide(m)
 	}
-	return merge.DiffFleet(ctx, sides[0], sides[1], st.ReadBlob, merge.FleetOptions{})
+	return merge.DiffFleet(ctx, sides[0], sides[1], repairedBlobs(st), merge.FleetOptions{})
 }
 
 func fleetSide(m *output.Manifest) merge.FleetSide {

@@ -603,14 +603,7 @@ func (n *nightly) applyRetention(ctx context.Context, store *output.Store) int {
 // diffManifests diffs two snapshots group by group; unchanged blobs are
 // not even read.
 func diffManifests(ctx context.Context, store *output.Store, base, revision *output.Manifest) (*merge.Changes, error) {
-	side := func(m *output.Manifest) merge.FleetSide {
-		s := merge.FleetSide{ID: m.ID}
-		for _, sp := range m.Specs {
-			s.Groups = append(s.Groups, merge.FleetGroup{Key: sp.Key, Status: sp.Status, SHA256: sp.SHA256})
-		}
-		return s
-	}
-	return merge.DiffFleet(ctx, side(base), side(revision), store.ReadBlob, merge.FleetOptions{})
+	return merge.DiffFleet(ctx, fleetSide(base), fleetSide(revision), repairedBlobs(store), merge.FleetOptions{})
 }
 
 // catalogChanges gives the catalog the diff in its own input shape.

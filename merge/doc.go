@@ -123,7 +123,7 @@
 // DiffFleet compares two snapshots group by group: added, removed (absent
 // from the revision; the run carries unreachable groups forward as stale,
 // so absence means gone), changed (another sha256: only those blobs are
-// read, repaired by harvest/validate and diffed, concurrently and
+// read, through the caller's loader (a run repairs them with harvest/validate; this package imports no loader), and diffed, concurrently and
 // bounded), stale (never counted as removed). A group that cannot be
 // compared carries an error and the others go on. Changes.HasBreaking also
 // counts removed groups.

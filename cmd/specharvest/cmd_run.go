@@ -143,6 +143,9 @@ func printRunSummary(w io.Writer, res *nightlyResult) {
 		fmt.Fprintf(w, "since %s: %d breaking, %d non-breaking; groups %d added, %d removed, %d changed, %d stale\n",
 			c.Base, cs.Breaking, cs.NonBreaking, cs.GroupsAdded, cs.GroupsRemoved, cs.GroupsChanged, cs.GroupsStale)
 		for _, g := range c.Groups {
+			if g.Change == merge.GroupRemoved {
+				fmt.Fprintf(w, "  REMOVED %s: the group is gone from its workspace\n", g.Key)
+			}
 			for _, f := range g.Changes {
 				if f.Level == merge.LevelBreaking {
 					fmt.Fprintf(w, "  BREAKING %s: %s %s\n", g.Key, f.ID, strings.TrimSpace(f.Operation+" "+f.Message))

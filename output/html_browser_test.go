@@ -1,59 +1,26 @@
 package output
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/specharvest/specharvest/internal/browsertest"
 	"github.com/specharvest/specharvest/merge"
 )
-
-// findBrowser looks for a Chromium-based browser on PATH. Locally a
-// missing browser skips the test; in CI (CI=true) it fails, because the
-// page must be checked in a real browser there.
-func findBrowser(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no chromium, chromium-browser or google-chrome on PATH; CI must install one (apt-get install -y chromium)")
-	}
-	t.Skip("no chromium, chromium-browser or google-chrome on PATH: install one (apt-get install chromium) to run the browser test of index.html")
-	return ""
-}
-
-// artifactDir is where the test leaves its screenshot:
-// $SPECHARVEST_ARTIFACTS when set, so CI can keep it, else a temp folder.
-func artifactDir(t *testing.T) string {
-	t.Helper()
-	if dir := os.Getenv("SPECHARVEST_ARTIFACTS"); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return dir
-	}
-	return t.TempDir()
-}
 
 // TestCatalogPageInBrowser loads index.html of a 2,000-group catalog in
 // headless Chromium, served over loopback from a store-like folder, and
 // uses it the way a person would: filter by name, filter by operation,
 // open a group, read the breaking changes.
 func TestCatalogPageInBrowser(t *testing.T) {
-	browser := findBrowser(t)
 	const groups = 2000
 	in := catalogFixtureInput(groups)
 	c := merge.BuildCatalog(in)
@@ -77,48 +44,8 @@ func TestCatalogPageInBrowser(t *testing.T) {
 	defer srv.Close()
 	pageURL := srv.URL + "/snapshots/" + c.Snapshot + "/" + CatalogHTML
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)...)
-	defer cancelAlloc()
-	tab, cancelTab := chromedp.NewContext(allocCtx)
-	defer cancelTab()
-
-	// Start the browser, then listen to the console before the page loads.
-	if err := chromedp.Do(tab); err != nil {
-		t.Fatalf("start browser: %v", err)
-	}
-	var mu sync.Mutex
-	var problems []string
-	listenCtx, stopListening := context.WithCancel(tab)
-	messages := chromedp.Console(listenCtx)
-	listening := make(chan struct{})
-	go func() {
-		defer close(listening)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleError || m.IsException() {
-				mu.Lock()
-				problems = append(problems, m.String())
-				mu.Unlock()
-			}
-		}
-	}()
-
+	browser := browsertest.Open(t, 90*time.Second)
+	tab := browser.Ctx
 	start := time.Now()
 	if err := chromedp.Do(tab, chromedp.Navigate(pageURL)); err != nil {
 		t.Fatalf("navigate: %v", err)
@@ -255,17 +182,13 @@ func TestCatalogPageInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
-	shotPath := filepath.Join(artifactDir(t), "catalog-index.png")
+	shotPath := filepath.Join(browsertest.ArtifactDir(t), "catalog-index.png")
 	if err := os.WriteFile(shotPath, shot, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot of index.html: %s", shotPath)
 
-	stopListening()
-	<-listening
-	mu.Lock()
-	defer mu.Unlock()
-	for _, p := range problems {
+	for _, p := range browser.Problems() {
 		t.Errorf("console: %s", p)
 	}
 }

@@ -7,17 +7,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/specharvest/specharvest/internal/browsertest"
 	"github.com/specharvest/specharvest/merge"
 )
 
@@ -28,19 +27,7 @@ import (
 // changes.json is on the page, and a group's document link works. The
 // screenshot is left in $SPECHARVEST_ARTIFACTS (or a temp folder).
 func TestDemoCatalogPageInBrowser(t *testing.T) {
-	browser := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			browser = p
-			break
-		}
-	}
-	if browser == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no chromium, chromium-browser or google-chrome on PATH; CI must install one (apt-get install -y chromium)")
-		}
-		t.Skip("no chromium, chromium-browser or google-chrome on PATH: install one (apt-get install chromium) to check index.html in a browser")
-	}
+	browsertest.Find(t) // before the demo runs: no browser, no point
 
 	store := filepath.Join(t.TempDir(), "demo")
 	var stdout, stderr bytes.Buffer
@@ -72,39 +59,8 @@ func TestDemoCatalogPageInBrowser(t *testing.T) {
 	srv := httptest.NewServer(http.FileServer(http.Dir(store)))
 	defer srv.Close()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 1000),
-	)...)
-	defer cancelAlloc()
-	tab, cancelTab := chromedp.NewContext(allocCtx)
-	defer cancelTab()
-	if err := chromedp.Do(tab); err != nil {
-		t.Fatalf("start browser: %v", err)
-	}
-
-	var mu sync.Mutex
-	var problems []string
-	listenCtx, stopListening := context.WithCancel(tab)
-	messages := chromedp.Console(listenCtx)
-	listening := make(chan struct{})
-	go func() {
-		defer close(listening)
-		for msg, err := range messages {
-			if err != nil {
-				return
-			}
-			if msg.Type == chromedp.ConsoleError || msg.IsException() {
-				mu.Lock()
-				problems = append(problems, msg.String())
-				mu.Unlock()
-			}
-		}
-	}()
+	browser := browsertest.Open(t, 90*time.Second)
+	tab := browser.Ctx
 
 	if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+"/"+filepath.ToSlash(rel))); err != nil {
 		t.Fatalf("navigate: %v", err)
@@ -182,23 +138,13 @@ func TestDemoCatalogPageInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
-	dir := os.Getenv("SPECHARVEST_ARTIFACTS")
-	if dir == "" {
-		dir = t.TempDir()
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	shotPath := filepath.Join(dir, "demo-index.png")
+	shotPath := filepath.Join(browsertest.ArtifactDir(t), "demo-index.png")
 	if err := os.WriteFile(shotPath, shot, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot of the demo's index.html: %s", shotPath)
 
-	stopListening()
-	<-listening
-	mu.Lock()
-	defer mu.Unlock()
-	for _, p := range problems {
+	for _, p := range browser.Problems() {
 		t.Errorf("console: %s", p)
 	}
 }

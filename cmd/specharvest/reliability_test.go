@@ -298,13 +298,18 @@ func simStats(t *testing.T, master string) xanotest.Stats {
 // requests beyond what a clean harvest takes — each such answer costs one
 // more request.
 func spoiled(s xanotest.Stats, cleanRequests int) int {
+	return max(faultStatuses(s), totalRequests(s)-cleanRequests)
+}
+
+// faultStatuses counts the answers that were errors or never came.
+func faultStatuses(s xanotest.Stats) int {
 	bad := 0
 	for status, n := range s.Statuses {
 		if status != "200" && status != "304" {
 			bad += n
 		}
 	}
-	return max(bad, totalRequests(s)-cleanRequests)
+	return bad
 }
 
 func totalRequests(s xanotest.Stats) int {
@@ -583,4 +588,69 @@ func TestReliabilityMasterUnreachable(t *testing.T) {
 	assertNoSecrets(t, []string{sim.line.APIKey, sim.line.MetaToken}, "the store or the output",
 		storeText(t, storeDir), first.stdout, first.stderr, res.stdout, res.stderr)
 	t.Logf("reliability: master unreachable: exit %d in %v, previous snapshot %s intact, groups lost: 0", res.code, took.Round(time.Millisecond), before.ID)
+}
+
+// TestReliabilityBothRoutesKeepSecrets harvests one account through both
+// Xano routes at once, the Metadata API with its token and the Developer
+// API with its key, while 10% of answers fail: no key, token, authToken
+// or swagger token may reach the store or the output, and the documents
+// behind swagger tokens are recorded with their URLs redacted.
+func TestReliabilityBothRoutesKeepSecrets(t *testing.T) {
+	dir := t.TempDir()
+	fleet := reliabilityFleet()
+	srv, err := xanotest.Start(context.Background(), xanotest.Options{Fleet: xanotest.Generate(fleet),
+		Faults: []xanotest.Fault{{Kind: xanotest.FaultServerError, Rate: 0.1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	storeDir := filepath.Join(dir, "store")
+	cfg := filepath.Join(dir, "specharvest.yaml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`store: %s
+sources:
+  - name: dev
+    type: xano
+    master: %s
+    api_key: ${TEST_XANO_KEY}
+  - name: meta
+    type: xano-meta
+    master: %s
+    token: ${TEST_XANO_META_TOKEN}
+crawl:
+  timeout: 2s
+  retries: 4
+  deadline: 30s
+`, storeDir, srv.Master(), srv.Master())), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"TEST_XANO_KEY=" + srv.APIKey(), "TEST_XANO_META_TOKEN=" + srv.MetaToken()}
+	res := runBinary(t, env, "run", "--config", cfg, "--log-format", "json")
+	if res.code != exitOK {
+		t.Fatalf("run exited %d\nstdout: %s\nstderr: %s", res.code, res.stdout, res.stderr)
+	}
+	m := readManifest(t, storeDir, "")
+	groups := xanotest.Generate(fleet).Groups()
+	protected := 0
+	for _, g := range groups {
+		if g.Group.SwaggerToken != "" {
+			protected++
+		}
+	}
+	redacted := map[string]int{}
+	for _, s := range m.Specs {
+		if strings.Contains(s.URL, "REDACTED") {
+			redacted[s.Source]++
+		}
+	}
+	if m.Summary.OK != 2*len(groups) || redacted["dev"] != protected {
+		t.Fatalf("snapshot %+v with %v redacted URLs; want %d groups ok per source and the %d protected ones of the Developer API redacted",
+			m.Summary, redacted, len(groups), protected)
+	}
+	assertVerifyClean(t, storeDir)
+	secrets := append(srv.Secrets(), srv.APIKey(), srv.MetaToken())
+	for _, g := range groups {
+		secrets = append(secrets, g.Group.SwaggerToken)
+	}
+	assertNoSecrets(t, secrets, "the store, stdout or stderr", storeText(t, storeDir), res.stdout, res.stderr)
+	t.Logf("reliability: both routes: %d groups, %d secrets searched for, %d faults injected, none leaked", len(m.Specs), len(secrets), faultStatuses(srv.Stats()))
 }

@@ -413,7 +413,7 @@ func TestReliabilityFaults(t *testing.T) {
 		},
 		{
 			name: "the authToken expires in the middle of the run", limits: defaultLimits(), wantCode: exitOK,
-			opts: xanotest.Options{Latency: 150 * time.Millisecond},
+			opts: xanotest.Options{Latency: 500 * time.Millisecond},
 			during: func(t *testing.T, srv *xanotest.Server) {
 				// Expire every token once the first workspace listing
 				// is on its way with one (the simulator's latency holds

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/specharvest/specharvest/harvest/xanotest"
+	"github.com/specharvest/specharvest/output"
 )
 
 // TestReliabilityRandomKills kills runs with SIGKILL at random moments
@@ -126,26 +127,34 @@ func mountTmpfs(t *testing.T, size string) string {
 	return dir
 }
 
+// firstSnapshotOnTmpfs puts a store on a fresh tmpfs of the given size
+// and harvests the fleet into it once; it returns the mount, a folder for
+// configs, the store, the simulator and the first snapshot's manifest.
+func firstSnapshotOnTmpfs(t *testing.T, size string, fleet xanotest.GenOptions) (string, string, string, *simProcess, *output.Manifest) {
+	t.Helper()
+	mnt := mountTmpfs(t, size)
+	dir := t.TempDir()
+	sim := startSimProcess(t, simulateFleetArgs(fleet)...)
+	storeDir := filepath.Join(mnt, "store")
+	cfg, env := writeRunConfig(t, dir, storeDir, sim.line.Master, sim.line.APIKey, defaultLimits())
+	if res := runBinary(t, env, "run", "--config", cfg); res.code != exitOK {
+		t.Fatalf("first run exited %d: %s%s", res.code, res.stdout, res.stderr)
+	}
+	return mnt, dir, storeDir, sim, readManifest(t, storeDir, "")
+}
+
 // TestReliabilityFullDisk fills the store's file system between two runs:
 // the second fails with a clear "no space left" error and exit 1, the first
 // snapshot stays latest and the store verifies; once space is back, the
 // next run succeeds.
 func TestReliabilityFullDisk(t *testing.T) {
-	mnt := mountTmpfs(t, "2m")
-	dir := t.TempDir()
 	fleet := xanotest.GenOptions{Seed: 3, Instances: 1, Workspaces: 1, Groups: 3, Endpoints: 3}
-	sim1 := startSimProcess(t, simulateFleetArgs(fleet)...)
-	storeDir := filepath.Join(mnt, "store")
-	cfg, env := writeRunConfig(t, dir, storeDir, sim1.line.Master, sim1.line.APIKey, defaultLimits())
-	if res := runBinary(t, env, "run", "--config", cfg); res.code != exitOK {
-		t.Fatalf("first run exited %d: %s%s", res.code, res.stdout, res.stderr)
-	}
-	before := readManifest(t, storeDir, "")
+	mnt, dir, storeDir, sim1, before := firstSnapshotOnTmpfs(t, "2m", fleet)
 
 	// The next night serves changed documents, so the run must write new
 	// blobs; leave room for the lock and little else.
 	sim2 := startSimProcess(t, append(simulateFleetArgs(fleet), "--generation", "2")...)
-	cfg, env = writeRunConfig(t, dir, storeDir, sim2.line.Master, sim2.line.APIKey, defaultLimits())
+	cfg, env := writeRunConfig(t, dir, storeDir, sim2.line.Master, sim2.line.APIKey, defaultLimits())
 	filler := filepath.Join(mnt, "filler")
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(mnt, &st); err != nil {
@@ -188,16 +197,9 @@ func TestReliabilityFullDisk(t *testing.T) {
 // the first snapshot stays latest and verifies. Root ignores permission
 // bits, so a read-only mount is the only honest read-only store.
 func TestReliabilityReadOnlyStore(t *testing.T) {
-	mnt := mountTmpfs(t, "16m")
-	dir := t.TempDir()
 	fleet := xanotest.GenOptions{Seed: 4, Instances: 1, Workspaces: 1, Groups: 3, Endpoints: 3}
-	sim := startSimProcess(t, simulateFleetArgs(fleet)...)
-	storeDir := filepath.Join(mnt, "store")
+	mnt, dir, storeDir, sim, before := firstSnapshotOnTmpfs(t, "16m", fleet)
 	cfg, env := writeRunConfig(t, dir, storeDir, sim.line.Master, sim.line.APIKey, defaultLimits())
-	if res := runBinary(t, env, "run", "--config", cfg); res.code != exitOK {
-		t.Fatalf("first run exited %d: %s%s", res.code, res.stdout, res.stderr)
-	}
-	before := readManifest(t, storeDir, "")
 	if out, err := exec.Command("mount", "-o", "remount,ro", mnt).CombinedOutput(); err != nil {
 		t.Skipf("cannot remount read-only: %v %s", err, out)
 	}

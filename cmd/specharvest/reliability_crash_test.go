@@ -21,9 +21,9 @@ import (
 // is clean and that the next run is not locked out by the dead one.
 // The default kills a handful of runs; SPECHARVEST_SOAK=1 kills many.
 func TestReliabilityRandomKills(t *testing.T) {
-	kills := 6
+	kills := 10
 	if soakEnabled() {
-		kills = 60
+		kills = 200
 	}
 	seed := time.Now().UnixNano()
 	if s := os.Getenv("SPECHARVEST_KILL_SEED"); s != "" {

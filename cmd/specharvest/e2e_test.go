@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -527,4 +529,82 @@ func TestDemoRunsTwoNightsAndShowsTheChanges(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(other, "precious.txt")); err != nil {
 		t.Fatal("the demo deleted a file it did not make")
 	}
+}
+
+// TestEndToEndGateMetricsAndWebhook checks what a cron job watches: a
+// breaking change between two nights exits 4 under --fail-on breaking,
+// the metrics file tells the last run's figures, and a webhook hears of
+// the breaking change — and of nothing when nothing happened.
+func TestEndToEndGateMetricsAndWebhook(t *testing.T) {
+	dir := t.TempDir()
+	srv, err := xanotest.Start(context.Background(), xanotest.Options{Fleet: xanotest.Generate(xanotest.GenOptions{Seed: 5, Instances: 1, Workspaces: 2, Groups: 6})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+
+	var mu sync.Mutex
+	var hooks []map[string]any
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			t.Errorf("webhook body: %v", err)
+		}
+		mu.Lock()
+		hooks = append(hooks, body)
+		mu.Unlock()
+	}))
+	defer receiver.Close()
+
+	metrics := filepath.Join(dir, "specharvest.prom")
+	cfgPath, env := writeXanoConfig(t, dir, srv.Master(), srv.APIKey(), fmt.Sprintf(`metrics_file: %s
+notify:
+  - url: %s/hook?token=${TEST_XANO_KEY}
+    on: [breaking]
+`, metrics, receiver.URL))
+
+	first := runBinary(t, env, "run", "--config", cfgPath, "--fail-on", "breaking")
+	if first.code != exitOK {
+		t.Fatalf("first run exited %d: %s%s", first.code, first.stdout, first.stderr)
+	}
+	prom, err := os.ReadFile(metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(prom), "specharvest_last_run_exit_code 0") || !strings.Contains(string(prom), `specharvest_groups{status="ok"} 12`) {
+		t.Fatalf("metrics after the first run:\n%s", prom)
+	}
+	mu.Lock()
+	if len(hooks) != 0 {
+		t.Errorf("the webhook was called for a night without breaking changes: %v", hooks)
+	}
+	mu.Unlock()
+
+	srv.SetGeneration(2)
+	second := runBinary(t, env, "run", "--config", cfgPath, "--fail-on", "breaking")
+	if second.code != exitThreshold {
+		t.Fatalf("a night with breaking changes under --fail-on breaking exited %d, want %d: %s%s", second.code, exitThreshold, second.stdout, second.stderr)
+	}
+	prom, err = os.ReadFile(metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(prom), "specharvest_last_run_exit_code 4") || strings.Contains(string(prom), `specharvest_findings{level="breaking"} 0`) {
+		t.Fatalf("metrics after the breaking night:\n%s", prom)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(hooks) != 1 {
+		t.Fatalf("the webhook was called %d times for one breaking night", len(hooks))
+	}
+	summary, _ := hooks[0]["summary"].(map[string]any)
+	if n, _ := summary["breaking"].(float64); n == 0 {
+		t.Errorf("the webhook's summary has no breaking count: %v", hooks[0])
+	}
+	if text, _ := hooks[0]["text"].(string); text == "" {
+		t.Errorf("the webhook's summary has no Slack text: %v", hooks[0])
+	}
+	payload, _ := json.Marshal(hooks)
+	assertNoSecrets(t, srv.Secrets(), "the webhook payload, the store or the output",
+		string(payload), storeText(t, filepath.Join(dir, "store")), first.stderr, second.stderr, second.stdout)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"reflect"
@@ -381,16 +380,6 @@ func (d *configDecoder) expand(key string, n *yaml.Node) (*yaml.Node, error) {
 	c := *n
 	c.Value = out
 	return &c, nil
-}
-
-// redactExpanded keeps a value that came from the environment out of an
-// error message: the variable may hold a secret, so the message quotes the
-// text as written in the file instead.
-func redactExpanded(err error, written, expanded string) error {
-	if err == nil || written == expanded || expanded == "" {
-		return err
-	}
-	return errors.New(strings.ReplaceAll(err.Error(), expanded, written))
 }
 
 // shown quotes a value for an error message. A value that came from the

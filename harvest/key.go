@@ -65,8 +65,10 @@ type Named struct {
 }
 
 // UniqueSlugs slugs sibling names so that no two share a slug: every name
-// whose slug collides with another's gets "-<id>" appended (or its position
-// when it has no id). The result does not depend on the order of the input.
+// whose slug collides with another's gets "-<id>" appended ("-n" when it
+// has no id), and a further "-2", "-3"… should even that be taken. With
+// distinct ids, as every Xano listing gives, a name's slug does not depend
+// on the order of its siblings.
 func UniqueSlugs(items []Named) []string {
 	counts := map[string]int{}
 	slugs := make([]string, len(items))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -163,7 +164,7 @@ func printRunSummary(w io.Writer, res *nightlyResult) {
 	if res.pruned > 0 {
 		fmt.Fprintf(w, "retention removed %d old snapshots\n", res.pruned)
 	}
-	fmt.Fprintf(w, "catalog: %s\n", res.pageDir+"/"+catalogHTMLFile)
+	fmt.Fprintf(w, "catalog: %s\n", filepath.Join(res.pageDir, catalogHTMLFile))
 }
 
 // afterRun feeds the cron job's monitoring: the metrics file and the
@@ -183,7 +184,7 @@ func (n *nightly) afterRun(ctx context.Context, started time.Time, res *nightlyR
 		summary.Snapshot, summary.Previous = m.ID, m.Previous
 		summary.Groups, summary.OK, summary.Stale, summary.Failed = m.Summary.Specs, m.Summary.OK, m.Summary.Stale, m.Summary.Failed
 		summary.Invalid, summary.Operations = m.Summary.Invalid, m.Summary.Operations
-		summary.Page = res.pageDir + "/" + catalogHTMLFile
+		summary.Page = filepath.Join(res.pageDir, catalogHTMLFile)
 		for _, sp := range m.Specs {
 			if sp.Status != output.StatusOK {
 				summary.FailedGroups = append(summary.FailedGroups, sp.Key)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -137,7 +138,7 @@ func (n *nightly) run(ctx context.Context) (*nightlyResult, error) {
 		return nil, err
 	}
 	res.took = m.Finished.Sub(started)
-	res.pageDir = store.Dir() + "/snapshots/" + m.ID
+	res.pageDir = filepath.Join(store.Dir(), "snapshots", m.ID)
 	res.pruned = n.applyRetention(ctx, store)
 	return res, nil
 }

@@ -178,15 +178,7 @@ func TestCatalogPageInBrowser(t *testing.T) {
 	if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](`(window.scrollTo(0, 0), true)`)); err != nil {
 		t.Fatal(err)
 	}
-	shot, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	shotPath := filepath.Join(browsertest.ArtifactDir(t), "catalog-index.png")
-	if err := os.WriteFile(shotPath, shot, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot of index.html: %s", shotPath)
+	browser.Screenshot(t, "catalog-index.png", false)
 
 	for _, p := range browser.Problems() {
 		t.Errorf("console: %s", p)

@@ -134,15 +134,7 @@ func TestDemoCatalogPageInBrowser(t *testing.T) {
 	if _, err := chromedp.Run(tab, chromedp.Poll[bool](countVisible+` === `+strconv.Itoa(all), chromedp.WithPollingTimeout(10*time.Second))); err != nil {
 		t.Errorf("clearing the search box did not bring every group back")
 	}
-	shot, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	shotPath := filepath.Join(browsertest.ArtifactDir(t), "demo-index.png")
-	if err := os.WriteFile(shotPath, shot, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot of the demo's index.html: %s", shotPath)
+	browser.Screenshot(t, "demo-index.png", true)
 
 	for _, p := range browser.Problems() {
 		t.Errorf("console: %s", p)

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/specharvest/specharvest/harvest/xanotest"
+	"github.com/specharvest/specharvest/merge"
 	"github.com/specharvest/specharvest/output"
 )
 
@@ -177,6 +178,20 @@ func readManifest(t *testing.T, storeDir, id string) *output.Manifest {
 	return m
 }
 
+// readChanges reads the changes.json of a snapshot.
+func readChanges(t *testing.T, storeDir, id string) *merge.Changes {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(storeDir, "snapshots", id, "changes.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c merge.Changes
+	if err := json.Unmarshal(data, &c); err != nil {
+		t.Fatalf("changes.json of %s: %v", id, err)
+	}
+	return &c
+}
+
 func assertVerifyClean(t *testing.T, storeDir string) {
 	t.Helper()
 	st, err := output.Open(context.Background(), storeDir)
@@ -265,23 +280,9 @@ func TestEndToEndTwoNightsAgainstSimulate(t *testing.T) {
 	if m2.ID == m1.ID || m2.Previous != m1.ID {
 		t.Fatalf("second snapshot %s has previous %q, want %s", m2.ID, m2.Previous, m1.ID)
 	}
-	var changes struct {
-		Summary struct {
-			GroupsAdded   int `json:"groups_added"`
-			GroupsRemoved int `json:"groups_removed"`
-			GroupsChanged int `json:"groups_changed"`
-			Breaking      int `json:"breaking"`
-		} `json:"summary"`
-	}
-	data, err := os.ReadFile(filepath.Join(storeDir, "snapshots", m2.ID, "changes.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &changes); err != nil {
-		t.Fatal(err)
-	}
+	changes := readChanges(t, storeDir, m2.ID)
 	if changes.Summary.GroupsAdded == 0 || changes.Summary.GroupsRemoved == 0 || changes.Summary.GroupsChanged == 0 || changes.Summary.Breaking == 0 {
-		t.Fatalf("changes between generations 1 and 2 = %s", data)
+		t.Fatalf("changes between generations 1 and 2: %+v", changes.Summary)
 	}
 	if !strings.Contains(second.stdout, "BREAKING") {
 		t.Errorf("the summary does not single out breaking changes:\n%s", second.stdout)
@@ -383,21 +384,9 @@ func TestEndToEndInstanceDownIsStaleNotRemoved(t *testing.T) {
 	if stale != 3 || m.Summary.Specs != 6 {
 		t.Fatalf("stale = %d of %d specs, want 3 of 6: %+v", stale, m.Summary.Specs, m.Summary)
 	}
-	data, err := os.ReadFile(filepath.Join(storeDir, "snapshots", m.ID, "changes.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var changes struct {
-		Summary struct {
-			GroupsRemoved int `json:"groups_removed"`
-			GroupsStale   int `json:"groups_stale"`
-		} `json:"summary"`
-	}
-	if err := json.Unmarshal(data, &changes); err != nil {
-		t.Fatal(err)
-	}
+	changes := readChanges(t, storeDir, m.ID)
 	if changes.Summary.GroupsRemoved != 0 || changes.Summary.GroupsStale != 3 {
-		t.Fatalf("changes with an instance down: %s", data)
+		t.Fatalf("changes with an instance down: %+v", changes.Summary)
 	}
 	assertVerifyClean(t, storeDir)
 }

@@ -258,19 +258,7 @@ func checkAfterFault(t *testing.T, b *baselineStore, storeDir string, res binRes
 	if (wantCode == exitOK) != (m.Summary.Failed+m.Summary.Stale == 0) {
 		t.Errorf("exit %d with summary %+v", res.code, m.Summary)
 	}
-	var changes struct {
-		Summary struct {
-			GroupsRemoved int `json:"groups_removed"`
-			GroupsStale   int `json:"groups_stale"`
-		} `json:"summary"`
-	}
-	data, err := os.ReadFile(filepath.Join(storeDir, "snapshots", m.ID, "changes.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &changes); err != nil {
-		t.Fatal(err)
-	}
+	changes := readChanges(t, storeDir, m.ID)
 	if changes.Summary.GroupsRemoved != 0 || changes.Summary.GroupsStale != stale {
 		t.Errorf("changes.json reports %d removed and %d stale; want 0 removed and %d stale", changes.Summary.GroupsRemoved, changes.Summary.GroupsStale, stale)
 	}

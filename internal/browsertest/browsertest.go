@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -115,4 +116,24 @@ func (tab *Tab) Problems() []string {
 	tab.mu.Lock()
 	defer tab.mu.Unlock()
 	return append([]string(nil), tab.problems...)
+}
+
+// Screenshot captures the tab (the whole page when full is set) into
+// ArtifactDir under name, and logs where it is.
+func (tab *Tab) Screenshot(t testing.TB, name string, full bool) string {
+	t.Helper()
+	capture := chromedp.CaptureScreenshot()
+	if full {
+		capture = chromedp.FullScreenshot(100)
+	}
+	shot, err := chromedp.Run(tab.Ctx, capture)
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	path := filepath.Join(ArtifactDir(t), name)
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+	return path
 }

@@ -81,10 +81,10 @@ Where to look:
   %s    every group merged into one OpenAPI document
 Try:
   go run ./cmd/specharvest snapshots list --store %s
-  go run ./cmd/specharvest diff --store %s %s %s
+  go run ./cmd/specharvest diff --store %s latest~1 latest
   go run ./cmd/specharvest verify --store %s
 `, filepath.Join(snapDir, catalogHTMLFile), filepath.Join(snapDir, changesMDFile), filepath.Join(snapDir, mergedJSONFile),
-		*storeDir, *storeDir, latest.Previous, latest.ID, *storeDir)
+		*storeDir, *storeDir, *storeDir)
 	return nil
 }
 

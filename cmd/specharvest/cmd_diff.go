@@ -28,7 +28,7 @@ func cmdDiff(ctx context.Context, e *env, args []string) error {
 	rules := fs.Bool("rules", false, "print the rule table (in --format text or markdown) and exit")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), diffUsage)
-		fmt.Fprintln(fs.Output(), "\nBASE and REVISION are two OpenAPI documents (files or URLs) or two snapshot ids of --store (or latest).")
+		fmt.Fprintln(fs.Output(), "\nBASE and REVISION are two OpenAPI documents (files or URLs) or two snapshot ids of --store (latest, and latest~N for the Nth snapshot before it).")
 		fs.PrintDefaults()
 		fmt.Fprintln(fs.Output(), "\nRules:")
 		_ = output.WriteRuleTable(fs.Output(), merge.Rules(), "text")

@@ -284,6 +284,14 @@ func TestEndToEndTwoNightsAgainstSimulate(t *testing.T) {
 	if changes.Summary.GroupsAdded == 0 || changes.Summary.GroupsRemoved == 0 || changes.Summary.GroupsChanged == 0 || changes.Summary.Breaking == 0 {
 		t.Fatalf("changes between generations 1 and 2: %+v", changes.Summary)
 	}
+	gate := runBinary(t, nil, "diff", "--store", storeDir, "latest~1", "latest", "--format", "json", "--fail-on", "breaking")
+	if gate.code != exitThreshold {
+		t.Fatalf("diff latest~1 latest --fail-on breaking exited %d, want %d: %s", gate.code, exitThreshold, gate.stderr)
+	}
+	var gated merge.Changes
+	if err := json.Unmarshal([]byte(gate.stdout), &gated); err != nil || gated.Base != m1.ID || gated.Revision != m2.ID || gated.Summary != changes.Summary {
+		t.Fatalf("diff latest~1 latest = %+v (%v), want the run's own changes.json from %s to %s", gated.Summary, err, m1.ID, m2.ID)
+	}
 	if !strings.Contains(second.stdout, "BREAKING") {
 		t.Errorf("the summary does not single out breaking changes:\n%s", second.stdout)
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/specharvest/specharvest/output"
 )
@@ -55,8 +57,38 @@ func resolveSnapshotID(ctx context.Context, st *output.Store, arg string) (strin
 		}
 		return id, nil
 	}
+	if back, ok := strings.CutPrefix(arg, "latest~"); ok {
+		return snapshotBeforeLatest(ctx, st, back)
+	}
 	if err := output.ValidateID(arg); err != nil {
 		return "", &usageError{err: err}
 	}
 	return arg, nil
+}
+
+// snapshotBeforeLatest resolves "latest~N", the Nth complete snapshot
+// before latest, as people say HEAD~1 of a commit; "latest~1 latest" is
+// the last night's change.
+func snapshotBeforeLatest(ctx context.Context, st *output.Store, back string) (string, error) {
+	n, err := strconv.Atoi(back)
+	if err != nil || n < 0 {
+		return "", usagef("latest~%s: want latest~N with N a whole number", back)
+	}
+	snaps, err := st.Snapshots(ctx)
+	if err != nil {
+		return "", err
+	}
+	latest := -1
+	for i, s := range snaps {
+		if s.Latest {
+			latest = i
+		}
+	}
+	if latest < 0 {
+		return "", fmt.Errorf("store %s has no snapshots yet", st.Dir())
+	}
+	if n > latest {
+		return "", fmt.Errorf("latest~%d: store %s has only %d snapshots before latest", n, st.Dir(), latest)
+	}
+	return snaps[latest-n].ID, nil
 }

@@ -68,11 +68,10 @@ func TestHostileNamesMakeSafeKeySegments(t *testing.T) {
 // workspaces and groups all carry hostile names, as JSON exactly as a
 // server could write it (NUL as \u0000, and so on).
 type hostileXano struct {
-	srv       *httptest.Server
-	apiKey    string
-	groups    int
-	secrets   []string
-	documents int
+	srv     *httptest.Server
+	apiKey  string
+	groups  int
+	secrets []string
 }
 
 func startHostileXano(t *testing.T) *hostileXano {

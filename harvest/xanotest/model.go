@@ -87,29 +87,6 @@ func (p prop) clone() prop {
 	return c
 }
 
-func (m groupModel) clone() groupModel {
-	c := m
-	c.ops = make([]opModel, len(m.ops))
-	for i, o := range m.ops {
-		co := o
-		co.params = make([]paramModel, len(o.params))
-		for j, p := range o.params {
-			cp := p
-			cp.schema = p.schema.clone()
-			co.params[j] = cp
-		}
-		if o.body != nil {
-			co.body = make([]prop, len(o.body))
-			for j, p := range o.body {
-				co.body[j] = p.clone()
-			}
-		}
-		co.resp = o.resp.clone()
-		c.ops[i] = co
-	}
-	return c
-}
-
 var resources = []string{"books", "orders", "checkins", "pairs", "courses", "events", "invoices", "reviews", "files", "members"}
 
 var statusValues = []string{"draft", "active", "paused", "closed"}

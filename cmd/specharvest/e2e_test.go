@@ -605,3 +605,85 @@ notify:
 	assertNoSecrets(t, srv.Secrets(), "the webhook payload, the store or the output",
 		string(payload), storeText(t, filepath.Join(dir, "store")), first.stderr, second.stderr, second.stdout)
 }
+
+// TestEndToEndURLAndFileSources harvests the two plain source types
+// through the real binary: a real Xano document behind a token-protected
+// URL on a loopback server, and YAML files found by a ** glob. Keys must
+// not depend on host or port, and the token must never be stored.
+func TestEndToEndURLAndFileSources(t *testing.T) {
+	const token = "partner-swagger-token-4c1e9b"
+	fixture, err := os.ReadFile(filepath.Join("..", "..", "harvest", "validate", "testdata", "apigroup-mobile-native.openapi.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	partner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("token") != token {
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(fixture)
+	}))
+	defer partner.Close()
+
+	dir := t.TempDir()
+	specs := filepath.Join(dir, "specs")
+	for rel, title := range map[string]string{"billing/v2/api.yaml": "Billing", "search/api.yaml": "Search"} {
+		path := filepath.Join(specs, rel)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		doc := fmt.Sprintf("openapi: 3.0.3\ninfo: {title: %s, version: '1'}\npaths:\n  /%s:\n    get:\n      responses:\n        '200': {description: ok}\n", title, strings.ToLower(title))
+		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	storeDir := filepath.Join(dir, "store")
+	cfgPath := filepath.Join(dir, "specharvest.yaml")
+	cfg := fmt.Sprintf(`store: %s
+sources:
+  - name: partners
+    type: url
+    urls: ["%s/apispec:mobile?type=json&token=${PARTNER_TOKEN}"]
+  - name: local
+    type: files
+    paths: ["%s/**/*.yaml"]
+`, storeDir, partner.URL, specs)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := runBinary(t, []string{"PARTNER_TOKEN=" + token}, "run", "--config", cfgPath)
+	if res.code != exitOK {
+		t.Fatalf("run exited %d\nstdout: %s\nstderr: %s", res.code, res.stdout, res.stderr)
+	}
+	m := readManifest(t, storeDir, "")
+	if m.Summary.Specs != 3 || m.Summary.OK != 3 || m.Summary.Invalid != 0 {
+		t.Fatalf("summary %+v, want 3 valid documents", m.Summary)
+	}
+	var partnerEntry *output.SpecEntry
+	for i, s := range m.Specs {
+		if strings.Contains(s.Key, "127.0.0.1") || strings.Contains(s.Key, ":") {
+			t.Errorf("key %q depends on the host", s.Key)
+		}
+		if s.Source == "partners" {
+			partnerEntry = &m.Specs[i]
+		}
+	}
+	if partnerEntry == nil || partnerEntry.Title != "Mobile Native" || partnerEntry.Operations != 61 {
+		t.Fatalf("the partner document is missing or misread: %+v", partnerEntry)
+	}
+	if m.Spec("local/-/billing-v2/api") == nil || m.Spec("local/-/search/api") == nil {
+		t.Fatalf("file keys: %+v", m.Specs)
+	}
+	merged, err := os.ReadFile(filepath.Join(storeDir, "snapshots", m.ID, "merged.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"/billing", "/search", "/auth/login"} {
+		if !strings.Contains(string(merged), want) {
+			t.Errorf("merged.json lacks %s", want)
+		}
+	}
+	assertVerifyClean(t, storeDir)
+	assertNoSecrets(t, []string{token}, "the store or the output", storeText(t, storeDir), res.stdout, res.stderr)
+}

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/specharvest/specharvest/harvest"
@@ -99,7 +100,8 @@ func (n *nightly) run(ctx context.Context) (*nightlyResult, error) {
 	}
 	defer func() { _ = snap.Abort() }() // a no-op after Commit
 
-	facts := &factsCache{store: store, byKey: map[string]*documentFacts{}, opts: validate.Options{ExternalRefs: n.cfg.Crawl.ExternalRefs}}
+	facts := &factsCache{store: store, byKey: map[string]*documentFacts{}, docs: map[string]*openapi3.T{},
+		opts: validate.Options{ExternalRefs: n.cfg.Crawl.ExternalRefs}}
 	entries, report, err := n.harvest(ctx, store, snap.ID(), prev, facts)
 	if err != nil {
 		return nil, err
@@ -325,11 +327,15 @@ func firstFailure(entries []output.SpecEntry, report *harvest.CrawlReport) strin
 
 // factsCache validates each distinct document once per run and once per
 // store: the verdict and the catalog's view of a blob are cached by hash.
+// The models it parsed this run are kept for the merge, which needs every
+// document's model anyway, so a new document is parsed and repaired once,
+// not once to validate and again to merge.
 type factsCache struct {
 	store *output.Store
 	opts  validate.Options
 	mu    sync.Mutex
 	byKey map[string]*documentFacts
+	docs  map[string]*openapi3.T
 }
 
 func (c *factsCache) get(ctx context.Context, sha string, body []byte) (*documentFacts, error) {
@@ -350,11 +356,30 @@ func (c *factsCache) get(ctx context.Context, sha string, body []byte) (*documen
 		f.Operations = merge.OperationsOf(res.Doc)
 		f.Servers = merge.ServersOf(res.Doc)
 		f.Tags = merge.TagsOf(res.Doc)
+		c.mu.Lock()
+		c.docs[sha] = res.Doc
+		c.mu.Unlock()
 	}
 	if err := c.store.PutCachedValidation(ctx, sha, &f); err != nil {
 		return nil, fmt.Errorf("cache the validation of blob %s: %w", sha, err)
 	}
 	return &f, nil
+}
+
+// document is the repaired model of blob sha: the one parsed this run, or
+// parsed now; nil when the document cannot be built (validation says why).
+func (c *factsCache) document(ctx context.Context, sha string) (*openapi3.T, error) {
+	c.mu.Lock()
+	doc, ok := c.docs[sha]
+	c.mu.Unlock()
+	if ok {
+		return doc, nil
+	}
+	body, err := c.store.ReadBlob(ctx, sha)
+	if err != nil {
+		return nil, err
+	}
+	return validate.Load(ctx, body, c.opts).Doc, nil
 }
 
 func (c *factsCache) remember(key string, f *documentFacts) {
@@ -380,7 +405,7 @@ func (c *factsCache) lookup(ctx context.Context, e output.SpecEntry) *documentFa
 // writeReports writes merged.*, changes.*, catalog.* and index.html into
 // the snapshot before its manifest.
 func (n *nightly) writeReports(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, prev *output.Manifest, m *output.Manifest, facts *factsCache, res *nightlyResult) error {
-	if err := n.writeMerged(ctx, store, snap, prev, m, res); err != nil {
+	if err := n.writeMerged(ctx, store, snap, prev, m, facts, res); err != nil {
 		return err
 	}
 	changes, err := n.writeChanges(ctx, store, snap, prev, m)
@@ -394,7 +419,7 @@ func (n *nightly) writeReports(ctx context.Context, store *output.Store, snap *o
 // writeMerged merges every ok and stale group. When the set of documents
 // is exactly the previous snapshot's, its merged files are copied instead:
 // the merge is a pure function of them.
-func (n *nightly) writeMerged(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, prev *output.Manifest, m *output.Manifest, res *nightlyResult) error {
+func (n *nightly) writeMerged(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, prev *output.Manifest, m *output.Manifest, facts *factsCache, res *nightlyResult) error {
 	if prev != nil && sameDocuments(prev, m) {
 		if copied := copyReports(ctx, store, snap, prev.ID, mergedJSONFile, mergedYAMLFile, mergeReportFile); copied {
 			if data, err := store.ReadSnapshotFile(ctx, prev.ID, mergeReportFile); err == nil {
@@ -406,7 +431,7 @@ func (n *nightly) writeMerged(ctx context.Context, store *output.Store, snap *ou
 			return nil
 		}
 	}
-	inputs, err := loadInputs(ctx, store, m.Specs)
+	inputs, err := loadInputs(ctx, facts, m.Specs)
 	if err != nil {
 		return err
 	}
@@ -480,9 +505,9 @@ func copyReports(ctx context.Context, store *output.Store, snap *output.Snapshot
 	return true
 }
 
-// loadInputs loads every stored document of the manifest for the merge,
-// on every core.
-func loadInputs(ctx context.Context, store *output.Store, specs []output.SpecEntry) ([]merge.Input, error) {
+// loadInputs gathers the model of every stored document of the manifest
+// for the merge, parsing on every core those not parsed this run.
+func loadInputs(ctx context.Context, facts *factsCache, specs []output.SpecEntry) ([]merge.Input, error) {
 	inputs := make([]merge.Input, len(specs))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
@@ -491,15 +516,14 @@ func loadInputs(ctx context.Context, store *output.Store, specs []output.SpecEnt
 			continue
 		}
 		g.Go(func() error {
-			body, err := store.ReadBlob(gctx, s.SHA256)
+			doc, err := facts.document(gctx, s.SHA256)
 			if err != nil {
 				return fmt.Errorf("read the document of %s: %w", s.Key, err)
 			}
-			res := validate.Load(gctx, body, validate.Options{})
-			if res.Doc == nil {
+			if doc == nil {
 				return nil // unloadable: reported by validation, left out of the merge
 			}
-			inputs[i] = merge.Input{Key: s.Key, Instance: s.Instance, Workspace: s.Workspace, Group: s.Group, Doc: res.Doc}
+			inputs[i] = merge.Input{Key: s.Key, Instance: s.Instance, Workspace: s.Workspace, Group: s.Group, Doc: doc}
 			return nil
 		})
 	}

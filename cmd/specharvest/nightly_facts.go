@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/specharvest/specharvest/harvest/validate"
+	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/output"
+)
+
+// documentFacts is what is kept per blob hash so an unchanged document is
+// neither validated nor parsed again: the verdict, and what the catalog
+// shows of it.
+type documentFacts struct {
+	Validation validate.Summary      `json:"validation"`
+	Operations []merge.OperationInfo `json:"operations"`
+	Servers    []string              `json:"servers,omitempty"`
+	Tags       []string              `json:"tags,omitempty"`
+	MediaType  string                `json:"media_type,omitempty"`
+}
+
+// fillFromFacts copies a document's verdict into its manifest entry. The
+// manifest lists a document's errors (capped at Commit) and only counts its
+// warnings: a manifest is written every night for every group, and real
+// documents carry dozens of repaired defects each, which would make every
+// unchanged night cost kilobytes per group. The full list stays with the
+// blob (the validation cache) and `specharvest validate` prints it.
+func fillFromFacts(e *output.SpecEntry, f *documentFacts) {
+	v := f.Validation
+	e.OpenAPI, e.Title, e.Operations, e.Valid = v.OpenAPI, v.Title, v.Operations, v.Valid
+	e.Problems, e.Errors, e.Warnings = nil, 0, 0
+	for _, p := range v.Problems {
+		if p.Level == validate.LevelError {
+			e.Errors++
+			e.Problems = append(e.Problems, p.String())
+		} else {
+			e.Warnings++
+		}
+	}
+}
+
+// factsCache validates each distinct document once per run and once per
+// store: the verdict and the catalog's view of a blob are cached by hash.
+// The models it parsed this run are kept for the merge, which needs every
+// document's model anyway, so a new document is parsed and repaired once,
+// not once to validate and again to merge.
+type factsCache struct {
+	store *output.Store
+	opts  validate.Options
+	mu    sync.Mutex
+	byKey map[string]*documentFacts
+	docs  map[string]*openapi3.T
+}
+
+func (c *factsCache) get(ctx context.Context, sha string, body []byte) (*documentFacts, error) {
+	var f documentFacts
+	if c.store.CachedValidation(ctx, sha, &f) {
+		return &f, nil
+	}
+	if body == nil {
+		b, err := c.store.ReadBlob(ctx, sha)
+		if err != nil {
+			return nil, err
+		}
+		body = b
+	}
+	res := validate.Load(ctx, body, c.opts)
+	f = documentFacts{Validation: res.Summary(), MediaType: output.DocumentMediaType(body)}
+	if res.Doc != nil {
+		f.Operations = merge.OperationsOf(res.Doc)
+		f.Servers = merge.ServersOf(res.Doc)
+		f.Tags = merge.TagsOf(res.Doc)
+		c.mu.Lock()
+		c.docs[sha] = res.Doc
+		c.mu.Unlock()
+	}
+	if err := c.store.PutCachedValidation(ctx, sha, &f); err != nil {
+		return nil, fmt.Errorf("cache the validation of blob %s: %w", sha, err)
+	}
+	return &f, nil
+}
+
+// document is the repaired model of blob sha: the one parsed this run, or
+// parsed now; nil when the document cannot be built (validation says why).
+func (c *factsCache) document(ctx context.Context, sha string) (*openapi3.T, error) {
+	c.mu.Lock()
+	doc, ok := c.docs[sha]
+	c.mu.Unlock()
+	if ok {
+		return doc, nil
+	}
+	body, err := c.store.ReadBlob(ctx, sha)
+	if err != nil {
+		return nil, err
+	}
+	return validate.Load(ctx, body, c.opts).Doc, nil
+}
+
+func (c *factsCache) remember(key string, f *documentFacts) {
+	c.mu.Lock()
+	c.byKey[key] = f
+	c.mu.Unlock()
+}
+
+func (c *factsCache) lookup(ctx context.Context, e output.SpecEntry) *documentFacts {
+	c.mu.Lock()
+	f := c.byKey[e.Key]
+	c.mu.Unlock()
+	if f != nil || !e.HasBlob() {
+		return f
+	}
+	f, err := c.get(ctx, e.SHA256, nil)
+	if err != nil {
+		return nil
+	}
+	return f
+}

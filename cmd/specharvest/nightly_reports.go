@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/output"
+)
+
+// Report files of a snapshot besides the manifest.
+const (
+	mergedJSONFile   = "merged.json"
+	mergedYAMLFile   = "merged.yaml"
+	mergeReportFile  = "merge-report.json"
+	changesJSONFile  = "changes.json"
+	changesMDFile    = "CHANGES.md"
+	catalogJSONFile  = "catalog.json"
+	apiCatalogFile   = "api-catalog.json"
+	catalogHTMLFile  = "index.html"
+	timelineSnapshot = 30
+)
+
+// writeReports writes merged.*, changes.*, catalog.* and index.html into
+// the snapshot before its manifest.
+func (n *nightly) writeReports(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, prev *output.Manifest, m *output.Manifest, facts *factsCache, res *nightlyResult) error {
+	if err := n.writeMerged(ctx, store, snap, prev, m, facts, res); err != nil {
+		return err
+	}
+	changes, err := n.writeChanges(ctx, store, snap, prev, m)
+	if err != nil {
+		return err
+	}
+	res.changes = changes
+	return n.writeCatalog(ctx, store, snap, m, facts, changes)
+}
+
+func (n *nightly) writeCatalog(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, m *output.Manifest, facts *factsCache, changes *merge.Changes) error {
+	in := merge.CatalogInput{Snapshot: m.ID, Previous: m.Previous, Generated: m.Started}
+	for _, s := range m.Specs {
+		g := output.CatalogGroupOf(s)
+		if f := facts.lookup(ctx, s); f != nil {
+			g.Operations, g.Servers, g.Tags = f.Operations, f.Servers, f.Tags
+			g.APIVersion, g.DocumentType = f.Validation.APIVersion, f.MediaType
+		}
+		in.Groups = append(in.Groups, g)
+	}
+	if changes != nil {
+		in.Changes = catalogChanges(changes)
+	}
+	timeline, err := output.Timeline(ctx, store, timelineSnapshot-1)
+	if err != nil {
+		n.logger.Warn("read the snapshot timeline", "err", err)
+	}
+	in.Timeline = append(timeline, timelineEntryOf(m, changes))
+	cat := merge.BuildCatalog(in)
+	for name, write := range map[string]func(*bytes.Buffer) error{
+		catalogJSONFile: func(b *bytes.Buffer) error { return output.WriteCatalogJSON(b, cat) },
+		apiCatalogFile:  func(b *bytes.Buffer) error { return output.WriteAPICatalog(b, cat, "") },
+		catalogHTMLFile: func(b *bytes.Buffer) error { return output.WriteCatalogHTML(b, cat) },
+	} {
+		var b bytes.Buffer
+		if err := write(&b); err != nil {
+			return fmt.Errorf("render %s: %w", name, err)
+		}
+		if err := snap.WriteFile(ctx, name, b.Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func timelineEntryOf(m *output.Manifest, c *merge.Changes) merge.TimelineEntry {
+	t := merge.TimelineEntry{ID: m.ID, Started: m.Started, Specs: m.Summary.Specs, OK: m.Summary.OK,
+		Failed: m.Summary.Failed, Stale: m.Summary.Stale, Invalid: m.Summary.Invalid, Operations: m.Summary.Operations}
+	if c != nil {
+		t.Changed = c.Summary.GroupsChanged + c.Summary.GroupsAdded + c.Summary.GroupsRemoved
+		t.Breaking, t.NonBreaking = c.Summary.Breaking, c.Summary.NonBreaking
+	}
+	return t
+}
+
+// catalogChanges gives the catalog the diff in its own input shape.
+func catalogChanges(c *merge.Changes) *merge.CatalogChangesInput {
+	in := &merge.CatalogChangesInput{Base: c.Base, Summary: c.Summary}
+	for _, g := range c.Groups {
+		in.Groups = append(in.Groups, merge.CatalogGroupChangeInput{Key: g.Key, Change: g.Change, Error: g.Error, Findings: g.Changes})
+	}
+	return in
+}
+
+func jsonIndent(v any) ([]byte, error) {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(data, '\n'), nil
+}

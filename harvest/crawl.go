@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -229,6 +230,7 @@ func (s *sourceRun) run(ctx context.Context) error {
 // fail records a listing that failed. An error caused by the end of the
 // whole crawl is not a failure of this scope; Crawl reports it per source.
 func (s *sourceRun) fail(prefix string, err error) {
+	err = RedactError(s.withCredentialHint(err))
 	s.mu.Lock()
 	s.result.Failed = append(s.result.Failed, ScopeFailure{Prefix: prefix, Err: err})
 	s.mu.Unlock()
@@ -251,6 +253,7 @@ type groupJob struct {
 	key                       string
 	instance, workspace, name string // display names
 	url                       string // as the source gave it, secrets included
+	file                      string // files: the resolved regular file to read
 	header                    http.Header
 	// fallback is tried when url answers 404 (the Metadata API's /openapi
 	// on an older release): the group's documentation.link.
@@ -309,7 +312,7 @@ func (s *sourceRun) fetchGroup(ctx context.Context, j groupJob) error {
 		slog.String("url", spec.URL), slog.Duration("took", took)}
 	switch {
 	case err != nil:
-		spec.Err = withOp(err, fmt.Sprintf("document of group %q", j.key))
+		spec.Err = RedactError(withOp(err, fmt.Sprintf("document of group %q", j.key)))
 		s.logger.LogAttrs(ctx, slog.LevelWarn, "group failed", append(attrs, slog.String("error", spec.Err.Error()))...)
 	case resp.Status == http.StatusNotModified:
 		spec.NotModified = true
@@ -328,6 +331,7 @@ func (s *sourceRun) fetchGroup(ctx context.Context, j groupJob) error {
 }
 
 func (s *sourceRun) emit(ctx context.Context, spec Spec) error {
+	spec.Err = RedactError(s.withCredentialHint(spec.Err))
 	s.mu.Lock()
 	if spec.Err != nil {
 		s.result.Errors++
@@ -345,6 +349,32 @@ func (s *sourceRun) emit(ctx context.Context, spec Spec) error {
 	}
 	return nil
 }
+
+// withCredentialHint adds to a 401 or 403 where the credential comes
+// from: a revoked or mistyped key is otherwise a mystery every night.
+func (s *sourceRun) withCredentialHint(err error) error {
+	var fe *FetchError
+	if err == nil || !errors.As(err, &fe) || (fe.Status != http.StatusUnauthorized && fe.Status != http.StatusForbidden) {
+		return err
+	}
+	hint := s.src.CredentialHint
+	if hint == "" {
+		hint = fmt.Sprintf("check the credentials of source %q", s.src.Name)
+	}
+	if strings.Contains(err.Error(), hint) {
+		return err
+	}
+	return &hintedError{err: err, hint: hint}
+}
+
+// hintedError appends what to check to an error, keeping it for errors.As.
+type hintedError struct {
+	err  error
+	hint string
+}
+
+func (h *hintedError) Error() string { return h.err.Error() + ": " + h.hint }
+func (h *hintedError) Unwrap() error { return h.err }
 
 // emitError is the caller's own error from emit, which ends the crawl.
 type emitError struct {

@@ -35,6 +35,26 @@ func isHTTPURL(s string) bool {
 	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
 }
 
+// readRegularFile reads real (a path resolveInside approved) and reports
+// errors under the name shown to the user. It opens without following a
+// final link and without blocking, then checks the open file itself, so a
+// file swapped for a FIFO or a link after the walk is refused, not read.
+func readRegularFile(real, shown string, limit int64) ([]byte, error) {
+	f, err := openRegular(real)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", shown, err)
+	}
+	defer f.Close()
+	body, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", shown, err)
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("read %s: %w of %d bytes", shown, ErrBodyTooLarge, limit)
+	}
+	return body, nil
+}
+
 // readFileCapped reads a local document, refusing one over the cap
 // without reading it all.
 func readFileCapped(path string, limit int64) ([]byte, error) {

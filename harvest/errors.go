@@ -35,7 +35,12 @@ type FetchError struct {
 	Err    error // the cause, if any besides the status; never quotes a secret
 }
 
-func (e *FetchError) Error() string {
+// Error is redacted as a whole: the cause may come from net/http and
+// quote a URL this package never built (a malformed Location header, a
+// proxy's message), token and all.
+func (e *FetchError) Error() string { return RedactText(e.message()) }
+
+func (e *FetchError) message() string {
 	what := e.URL
 	if e.Op != "" {
 		what = e.Op + " from " + e.URL
@@ -75,3 +80,22 @@ type ScopeFailure struct {
 	Prefix string
 	Err    error
 }
+
+// RedactError returns err with every secret-looking URL parameter and
+// credential removed from its text, keeping it for errors.Is and
+// errors.As. The crawl passes every error it records (a group's, a
+// listing's) through it, so no caller has to remember to.
+func RedactError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := err.(*redactedError); ok {
+		return err
+	}
+	return &redactedError{err: err}
+}
+
+type redactedError struct{ err error }
+
+func (r *redactedError) Error() string { return RedactText(r.err.Error()) }
+func (r *redactedError) Unwrap() error { return r.err }

@@ -66,8 +66,11 @@ func redactQuery(q string) string {
 	return strings.Join(parts, "&")
 }
 
-// redactText removes secret-looking parameters and credentials from free
-// text, for the rare message that quotes a URL this package did not build.
+// RedactText removes secret-looking parameters and credentials from free
+// text: error messages and log lines that may quote a URL this package did
+// not build.
+func RedactText(s string) string { return redactText(s) }
+
 func redactText(s string) string {
 	s = secretParamPattern.ReplaceAllString(s, "${1}"+redacted)
 	return userinfoPattern.ReplaceAllString(s, "${1}"+redacted+"@")

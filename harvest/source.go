@@ -3,6 +3,7 @@ package harvest
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 )
 
@@ -23,6 +24,9 @@ func (s Source) Validate() error {
 		if s.Master == "" || s.APIKey == "" {
 			return bad("type xano needs master and api_key")
 		}
+		if !isFetchableURL(s.Master) {
+			return bad("master %q is not an http(s) URL with a host", RedactURL(s.Master))
+		}
 	case SourceXanoMeta:
 		if (s.Master == "") == (s.Instance == "") {
 			return bad("type xano-meta needs exactly one of master and instance")
@@ -30,13 +34,18 @@ func (s Source) Validate() error {
 		if s.Token == "" {
 			return bad("type xano-meta needs token")
 		}
+		for _, f := range []struct{ key, v string }{{"master", s.Master}, {"instance", s.Instance}} {
+			if f.v != "" && !isFetchableURL(f.v) {
+				return bad("%s %q is not an http(s) URL with a host", f.key, RedactURL(f.v))
+			}
+		}
 	case SourceURL:
 		if len(s.URLs) == 0 {
 			return bad("type url needs urls")
 		}
 		for _, u := range s.URLs {
-			if !isHTTPURL(u) {
-				return bad("%q is not an http(s) URL", RedactURL(u))
+			if !isFetchableURL(u) {
+				return bad("%q is not an http(s) URL with a host", RedactURL(u))
 			}
 		}
 	case SourceFiles:
@@ -50,4 +59,15 @@ func (s Source) Validate() error {
 		return bad("%v", err)
 	}
 	return nil
+}
+
+// isFetchableURL: http or https, with a host. "app.xano.com" (no scheme)
+// parses as a path and "ftp://…" is another protocol; both would only fail
+// at run time, after retries, with the store already touched.
+func isFetchableURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.Hostname() == "" {
+		return false
+	}
+	return u.Scheme == "http" || u.Scheme == "https"
 }

@@ -31,10 +31,18 @@ import (
 // A base directory that cannot be read is a failed scope (the source's
 // previous groups stay, as stale); a glob that matches nothing is only a
 // warning.
+//
+// Only regular files that resolve inside their glob's fixed prefix (the
+// directory of a pattern without wildcards) are read: a symbolic link may
+// point elsewhere in that tree, but never out of it, and never at a
+// device, a FIFO, a socket or anything under /proc, /sys or /dev. A
+// document is stored world-readable, so a link to a private file or to
+// /proc/self/environ must not turn a secret into a blob.
 
 // fileMatch is one matched file with its place below its glob's prefix.
 type fileMatch struct {
-	path string // as matched, for reading and for Spec.URL
+	path string // as matched, for Spec.URL
+	real string // the regular file it resolves to, inside the root; what is read
 	dir  string // slash-separated directory below the glob prefix; "" at the top
 	name string // file name
 }
@@ -78,7 +86,7 @@ func (s *sourceRun) crawlFiles(ctx context.Context, f *filter) error {
 	for _, j := range jobs {
 		g.Go(func() error {
 			spec := Spec{Key: j.key, Source: s.src.Name, Workspace: j.workspace, Group: j.name, URL: j.url}
-			body, err := readFileCapped(j.url, s.opts.MaxSpecBytes)
+			body, err := readRegularFile(j.file, j.url, s.opts.MaxSpecBytes)
 			if gctx.Err() != nil {
 				return gctx.Err()
 			}
@@ -130,7 +138,7 @@ func fileJobs(source string, files []fileMatch, f *filter) []groupJob {
 				continue
 			}
 			jobs = append(jobs, groupJob{key: Key(source, "-", dirSlugs[i], slugs[j]), workspace: d.Name,
-				name: m.name, url: m.path})
+				name: m.name, url: m.path, file: m.real})
 		}
 	}
 	return jobs
@@ -145,15 +153,12 @@ func expandGlob(pattern string) ([]fileMatch, error) {
 		fixed++
 	}
 	if fixed == len(segs) {
-		// No wildcard: one file, which must exist.
-		info, err := os.Stat(pattern)
+		// No wildcard: one file, which must exist, inside its directory.
+		real, err := containedFile(filepath.Dir(pattern), pattern)
 		if err != nil {
 			return nil, err
 		}
-		if !info.Mode().IsRegular() {
-			return nil, fmt.Errorf("not a regular file")
-		}
-		return []fileMatch{{path: pattern, name: filepath.Base(pattern)}}, nil
+		return []fileMatch{{path: pattern, real: real, name: filepath.Base(pattern)}}, nil
 	}
 	for _, seg := range segs[fixed:] {
 		if _, err := path.Match(seg, ""); err != nil {
@@ -169,8 +174,12 @@ func expandGlob(pattern string) ([]fileMatch, error) {
 		root = "."
 	}
 	rest := segs[fixed:]
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, err
+	}
 	var out []fileMatch
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == root {
 				return err
@@ -188,22 +197,74 @@ func expandGlob(pattern string) ([]fileMatch, error) {
 		if !matchSegments(rest, relSegs) {
 			return nil
 		}
-		if d.Type()&fs.ModeSymlink != 0 {
-			if info, err := os.Stat(p); err != nil || !info.Mode().IsRegular() {
-				return nil
-			}
+		real, err := resolveInside(realRoot, p)
+		if err != nil {
+			return nil // skipped: a link out of the tree, or not a regular file
 		}
 		dir := path.Dir(filepath.ToSlash(rel))
 		if dir == "." {
 			dir = ""
 		}
-		out = append(out, fileMatch{path: p, dir: dir, name: d.Name()})
+		out = append(out, fileMatch{path: p, real: real, dir: dir, name: d.Name()})
 		return nil
 	})
 	if err != nil && !errors.Is(err, fs.SkipAll) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// errOutsideRoot: a matched path resolves outside its configured root.
+var errOutsideRoot = errors.New("resolves outside the configured directory")
+
+// errNotRegular: a matched path is a device, FIFO, socket or directory.
+var errNotRegular = errors.New("not a regular file")
+
+// forbiddenTrees are kernel views whose "regular files" hold process
+// state (environment, memory maps) rather than documents.
+var forbiddenTrees = []string{"/proc", "/sys", "/dev"}
+
+// containedFile resolves p, which must lie inside root.
+func containedFile(root, p string) (string, error) {
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return "", err
+	}
+	return resolveInside(realRoot, p)
+}
+
+// resolveInside follows every link of p and checks that the result is a
+// regular file below realRoot (itself already resolved) and not in a
+// kernel tree.
+func resolveInside(realRoot, p string) (string, error) {
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return "", err
+	}
+	if real, err = filepath.Abs(real); err != nil {
+		return "", err
+	}
+	absRoot, err := filepath.Abs(realRoot)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(absRoot, real)
+	if err != nil || !filepath.IsLocal(rel) {
+		return "", errOutsideRoot
+	}
+	for _, t := range forbiddenTrees {
+		if real == t || strings.HasPrefix(real, t+string(filepath.Separator)) {
+			return "", errOutsideRoot
+		}
+	}
+	info, err := os.Lstat(real)
+	if err != nil {
+		return "", err
+	}
+	if !info.Mode().IsRegular() {
+		return "", errNotRegular
+	}
+	return real, nil
 }
 
 func hasMeta(seg string) bool { return strings.ContainsAny(seg, `*?[\`) }

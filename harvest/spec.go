@@ -23,6 +23,10 @@ type Source struct {
 	Exclude  []string
 	URLs     []string // url
 	Paths    []string // files: globs, ** allowed
+	// CredentialHint says where the credential comes from ("check
+	// api_key of source "prod" (the environment variable XANO_KEY)"); a
+	// 401 or 403 quotes it, so a revoked key is found at once.
+	CredentialHint string
 }
 
 // Options bound the crawl. Zero values mean the defaults of DefaultOptions

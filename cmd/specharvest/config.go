@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"reflect"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +26,48 @@ type Config struct {
 	Retention   RetentionConfig `yaml:"retention"`
 	MetricsFile string          `yaml:"metrics_file"`
 	Notify      []NotifyConfig  `yaml:"notify"`
+	// RemovalGuard bounds what one night may report removed per source.
+	RemovalGuard RemovalGuardConfig `yaml:"removal_guard"`
+	// StaleMaxAge is how long a group may stay stale before the run fails.
+	StaleMaxAge Duration `yaml:"stale_max_age"`
+
+	// credentialHints names, per source, the config key and environment
+	// variable of its credential, for a 401 or 403 to point at.
+	credentialHints []string
+}
+
+// RemovalGuardConfig: a night that would remove more than Share of a
+// source's groups, and at least AtLeast of them, is not believed.
+type RemovalGuardConfig struct {
+	Share   *float64 `yaml:"share"`
+	AtLeast *int     `yaml:"at_least"`
+}
+
+// Defaults of the removal guard and of stale_max_age.
+const (
+	defaultRemovalShare   = 0.5
+	defaultRemovalAtLeast = 5
+	defaultStaleMaxAge    = 7 * 24 * time.Hour
+)
+
+// RemovalLimits returns the guard with its defaults filled in.
+func (c *Config) RemovalLimits() (share float64, atLeast int) {
+	share, atLeast = defaultRemovalShare, defaultRemovalAtLeast
+	if c.RemovalGuard.Share != nil {
+		share = *c.RemovalGuard.Share
+	}
+	if c.RemovalGuard.AtLeast != nil {
+		atLeast = *c.RemovalGuard.AtLeast
+	}
+	return share, atLeast
+}
+
+// StaleLimit returns stale_max_age with its default filled in.
+func (c *Config) StaleLimit() time.Duration {
+	if c.StaleMaxAge.Duration > 0 {
+		return c.StaleMaxAge.Duration
+	}
+	return defaultStaleMaxAge
 }
 
 // SourceConfig is one entry of sources.
@@ -95,14 +139,26 @@ func (c *ConfigError) Error() string {
 	return b.String()
 }
 
-// Duration is a time.Duration written as "30s" or "30m".
+// Duration is a time.Duration written as "30s", "30m" or "7d".
 type Duration struct{ time.Duration }
 
-// UnmarshalYAML parses Go duration syntax.
+// UnmarshalYAML parses Go duration syntax, plus whole days ("7d").
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := time.ParseDuration(strings.TrimSpace(n.Value))
+	text := strings.TrimSpace(n.Value)
+	var v time.Duration
+	var err error
+	if days, ok := strings.CutSuffix(text, "d"); ok {
+		var k int
+		k, err = strconv.Atoi(days)
+		if err == nil && (k < 0 || k > 100000) {
+			err = fmt.Errorf("out of range")
+		}
+		v = time.Duration(k) * 24 * time.Hour
+	} else {
+		v, err = time.ParseDuration(text)
+	}
 	if err != nil || v < 0 {
-		return fmt.Errorf("%q is not a duration (like 30s or 5m)", n.Value)
+		return fmt.Errorf("%q is not a duration (like 30s, 5m or 7d)", n.Value)
 	}
 	d.Duration = v
 	return nil
@@ -215,12 +271,55 @@ type configDecoder struct {
 	getenv  func(string) (string, bool)
 	lines   map[string]int // dotted key → line, for checks after decoding
 	aliases int
+	// secrets are the values variables expanded to, with the variable
+	// names: every error message is scrubbed of them (scrub), whatever
+	// field it is about and however it quotes the value.
+	secrets []expandedVar
+	// vars lists the variables used by each dotted key.
+	vars map[string][]string
 }
+
+type expandedVar struct{ name, value string }
 
 var unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
 
 func (d *configDecoder) fail(n *yaml.Node, key, format string, a ...any) error {
-	return &ConfigError{File: d.file, Line: n.Line, Key: key, Msg: fmt.Sprintf(format, a...)}
+	return d.errorAt(n.Line, key, format, a...)
+}
+
+// errorAt is where every config error is made, so it is where a value
+// that came from the environment is taken out of the message again.
+func (d *configDecoder) errorAt(line int, key, format string, a ...any) error {
+	return &ConfigError{File: d.file, Line: line, Key: key, Msg: d.scrub(fmt.Sprintf(format, a...))}
+}
+
+// minScrubbed is the shortest variable value scrubbed from messages; a
+// one- or two-letter value would garble every word and is no secret.
+const minScrubbed = 3
+
+// scrub replaces every form in which a message may quote a variable's
+// value (as is, escaped, lower-cased, slugged, URL-escaped) with the
+// variable's name.
+func (d *configDecoder) scrub(msg string) string {
+	vars := append([]expandedVar(nil), d.secrets...)
+	sort.Slice(vars, func(i, j int) bool { return len(vars[i].value) > len(vars[j].value) })
+	for _, v := range vars {
+		if len(v.value) < minScrubbed {
+			continue
+		}
+		quoted := strconv.Quote(v.value)
+		forms := []string{v.value, quoted[1 : len(quoted)-1], strings.ToLower(v.value),
+			url.QueryEscape(v.value), url.PathEscape(v.value), harvest.RedactText(v.value)}
+		if sl := harvest.Slug(v.value); len(sl) >= minScrubbed && sl != "unnamed" {
+			forms = append(forms, sl)
+		}
+		for _, f := range forms {
+			if len(f) >= minScrubbed {
+				msg = strings.ReplaceAll(msg, f, "${"+v.name+"}")
+			}
+		}
+	}
+	return msg
 }
 
 func (d *configDecoder) decode(key string, n *yaml.Node, v reflect.Value) error {
@@ -372,6 +471,13 @@ func (d *configDecoder) expand(key string, n *yaml.Node) (*yaml.Node, error) {
 		if !ok && missing == "" {
 			missing = name
 		}
+		if ok {
+			d.secrets = append(d.secrets, expandedVar{name: name, value: v})
+			if d.vars == nil {
+				d.vars = map[string][]string{}
+			}
+			d.vars[key] = append(d.vars[key], name)
+		}
 		return v
 	})
 	if missing != "" {
@@ -413,7 +519,7 @@ func kindName(n *yaml.Node) string {
 // check validates values that decode fine but make no sense together.
 func (d *configDecoder) check(c *Config) error {
 	bad := func(key, format string, a ...any) error {
-		return &ConfigError{File: d.file, Line: d.lineOf(key), Key: key, Msg: fmt.Sprintf(format, a...)}
+		return d.errorAt(d.lineOf(key), key, format, a...)
 	}
 	if len(c.Sources) == 0 {
 		return bad("sources", "at least one source is needed")
@@ -483,6 +589,25 @@ func (d *configDecoder) check(c *Config) error {
 	if c.Crawl.Retries != nil && *c.Crawl.Retries < 0 {
 		return bad("crawl.retries", "must not be negative")
 	}
+	if g := c.RemovalGuard; g.Share != nil && (*g.Share <= 0 || *g.Share > 1) {
+		return bad("removal_guard.share", "must be more than 0 and at most 1 (a share of a source's groups)")
+	}
+	if g := c.RemovalGuard; g.AtLeast != nil && *g.AtLeast < 1 {
+		return bad("removal_guard.at_least", "must be at least 1")
+	}
+	c.credentialHints = make([]string, len(c.Sources))
+	for i, s := range c.Sources {
+		field := "api_key"
+		if s.Type == harvest.SourceXanoMeta {
+			field = "token"
+		}
+		key := fmt.Sprintf("sources[%d].%s", i, field)
+		hint := fmt.Sprintf("check %s of source %q", field, s.Name)
+		if vars := d.vars[key]; len(vars) > 0 {
+			hint += fmt.Sprintf(" (the environment variable %s)", strings.Join(vars, ", "))
+		}
+		c.credentialHints[i] = hint
+	}
 	for i, n := range c.Notify {
 		if n.URL == "" {
 			return bad(fmt.Sprintf("notify[%d]", i), "url is required")
@@ -542,9 +667,13 @@ func (c *Config) HarvestOptions() harvest.Options {
 // HarvestSources turns the source settings into harvest.Sources.
 func (c *Config) HarvestSources() []harvest.Source {
 	out := make([]harvest.Source, 0, len(c.Sources))
-	for _, s := range c.Sources {
-		out = append(out, harvest.Source{Name: s.Name, Type: s.Type, Master: s.Master, Instance: s.Instance,
-			APIKey: s.APIKey, Token: s.Token, Include: s.Include, Exclude: s.Exclude, URLs: s.URLs, Paths: s.Paths})
+	for i, s := range c.Sources {
+		hs := harvest.Source{Name: s.Name, Type: s.Type, Master: s.Master, Instance: s.Instance,
+			APIKey: s.APIKey, Token: s.Token, Include: s.Include, Exclude: s.Exclude, URLs: s.URLs, Paths: s.Paths}
+		if i < len(c.credentialHints) {
+			hs.CredentialHint = c.credentialHints[i]
+		}
+		out = append(out, hs)
 	}
 	return out
 }

@@ -16,11 +16,24 @@ import (
 // with it is a *LockedError that names the holder.
 var ErrLocked = errors.New("store is locked")
 
-// LockInfo is the content of the lock file.
+// LockInfo is the content of the lock file. Besides restic's
+// {time, hostname, pid} it records what tells a live holder from a pid
+// that merely exists: the process's start time (a reused pid has another),
+// the kernel's boot id (a reboot ends every holder) and the pid namespace
+// (a pid in another container means nothing here), and until when the
+// holder can possibly need the lock.
 type LockInfo struct {
 	Time     time.Time `json:"time"`
 	Hostname string    `json:"hostname"`
 	PID      int       `json:"pid"`
+	// StartTime is the holder's start in clock ticks since boot
+	// (/proc/PID/stat), 0 where unknown.
+	StartTime uint64 `json:"start_time,omitempty"`
+	BootID    string `json:"boot_id,omitempty"`
+	PIDNS     string `json:"pid_namespace,omitempty"`
+	// Expires is when the holder's run is over by its own deadline plus a
+	// margin; a holder that cannot be proven alive loses the lock then.
+	Expires time.Time `json:"expires,omitzero"`
 }
 
 // LockedError says who holds the lock; errors.Is(err, ErrLocked) holds.
@@ -34,10 +47,14 @@ type LockedError struct {
 
 func (e *LockedError) Error() string {
 	if e.Unreadable != nil {
-		return fmt.Sprintf("store is locked: lock file %s is unreadable (%v); remove it if no specharvest run is going", e.Path, e.Unreadable)
+		return fmt.Sprintf("store is locked: lock file %s is unreadable (%v); if no specharvest run is going, run `specharvest unlock --force`", e.Path, e.Unreadable)
 	}
-	return fmt.Sprintf("store is locked by pid %d on host %q since %s (lock file %s; remove it only if that process is gone)",
+	msg := fmt.Sprintf("store is locked by pid %d on host %q since %s (lock file %s)",
 		e.Holder.PID, e.Holder.Hostname, e.Holder.Time.UTC().Format(time.RFC3339), e.Path)
+	if !e.Holder.Expires.IsZero() {
+		msg += fmt.Sprintf("; it is taken over after %s unless that run is seen alive", e.Holder.Expires.UTC().Format(time.RFC3339))
+	}
+	return msg + "; if that run is certainly over, `specharvest unlock` removes the lock"
 }
 
 // Is makes errors.Is(err, ErrLocked) true.
@@ -45,20 +62,41 @@ func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 
 const lockName = "run.json"
 
-// Lock takes the store's run lock, or fails at once with a *LockedError
-// when a live process holds it. A lock left by a process that is gone
-// (same host, pid no longer running) is stale and replaced. The returned
-// unlock removes the lock if it is still ours.
+// LockMargin is added to a run's deadline to give the time after which a
+// lock whose holder cannot be seen is taken over: validating, merging and
+// writing reports come after the crawl's deadline.
+const LockMargin = 15 * time.Minute
+
+// DefaultLockHold is how long a lock is honoured for callers that give no
+// deadline of their own (store maintenance), and for a lock that names no
+// expiry of its own.
+const DefaultLockHold = 30*time.Minute + LockMargin
+
+// Lock takes the store's run lock for at most DefaultLockHold; see LockFor.
 func (s *Store) Lock(ctx context.Context) (unlock func() error, err error) {
+	return s.LockFor(ctx, DefaultLockHold)
+}
+
+// LockFor takes the store's run lock, or fails at once with a *LockedError
+// when its holder may still be alive. hold is how long this caller can
+// need it at most (its deadline plus LockMargin); it is written into the
+// lock. A held lock is stale, and replaced, when its holder is provably
+// gone (see HolderState) or, when that cannot be told (another host,
+// another pid namespace), once its expiry has passed. The returned unlock
+// removes the lock if it is still ours.
+func (s *Store) LockFor(ctx context.Context, hold time.Duration) (unlock func() error, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if hold <= 0 {
+		hold = DefaultLockHold
 	}
 	dir := s.path(locksDir)
 	if err := mkdirSynced(dir); err != nil {
 		return nil, fmt.Errorf("lock store: %w", err)
 	}
-	host, _ := os.Hostname()
-	mine := LockInfo{Time: time.Now().UTC(), Hostname: host, PID: os.Getpid()}
+	mine := currentHolder(time.Now().UTC())
+	mine.Expires = mine.Time.Add(hold)
 	data, _ := json.Marshal(mine)
 	target := filepath.Join(dir, lockName)
 
@@ -101,7 +139,7 @@ func (s *Store) Lock(ctx context.Context) (unlock func() error, err error) {
 		if readErr != nil {
 			return nil, &LockedError{Path: target, Unreadable: readErr}
 		}
-		if attempt > 0 || !holderGone(holder, host) {
+		if attempt > 0 || !Stale(holder, mine, hold) {
 			return nil, &LockedError{Path: target, Holder: holder}
 		}
 		if err := removeStaleLock(ctx, target, dir, holder); err != nil {
@@ -168,14 +206,110 @@ func readLock(path string) (LockInfo, error) {
 	return info, nil
 }
 
-// holderGone is true only when the holder ran on this host and its pid is
-// certainly not running; a lock from another host is never stale here,
-// because its pid means nothing on this one.
-func holderGone(holder LockInfo, host string) bool {
-	if holder.Hostname != host || holder.PID <= 0 {
-		return false
+// HolderState is what can be known about a lock's holder from here.
+type HolderState int
+
+const (
+	// HolderAlive: same host, boot and pid namespace, and a process with
+	// that pid and start time is running.
+	HolderAlive HolderState = iota
+	// HolderGone: provably not running: no such pid, a pid reused by a
+	// process that started at another time, or a reboot since.
+	HolderGone
+	// HolderUnknown: another host or another pid namespace; its pid
+	// cannot be checked from here.
+	HolderUnknown
+)
+
+func (h HolderState) String() string {
+	return [...]string{"alive", "gone", "unknown"}[h]
+}
+
+// currentHolder describes this process as a lock holder.
+func currentHolder(now time.Time) LockInfo {
+	host, _ := os.Hostname()
+	info := LockInfo{Time: now, Hostname: host, PID: os.Getpid(), BootID: bootID(), PIDNS: pidNamespace()}
+	info.StartTime, _ = processStartTime(info.PID)
+	return info
+}
+
+// JudgeHolder tells whether holder is alive, gone or unknown, as seen by
+// the process described by me.
+func JudgeHolder(holder, me LockInfo) HolderState {
+	if holder.PID <= 0 || holder.Hostname != me.Hostname {
+		return HolderUnknown
 	}
-	return processGone(holder.PID)
+	if holder.BootID != "" && me.BootID != "" && holder.BootID != me.BootID {
+		return HolderGone // rebooted: no process of before survives
+	}
+	if holder.PIDNS != "" && me.PIDNS != "" && holder.PIDNS != me.PIDNS {
+		// A container, or a run that was pid 1 of its own namespace:
+		// the same number here is somebody else.
+		return HolderUnknown
+	}
+	if processGone(holder.PID) {
+		return HolderGone
+	}
+	if holder.StartTime != 0 {
+		if st, ok := processStartTime(holder.PID); ok && st != holder.StartTime {
+			return HolderGone // the pid was reused
+		}
+	}
+	return HolderAlive
+}
+
+// Stale says whether a lock may be taken over: its holder is gone, or it
+// cannot be seen and the lock has outlived its expiry (for a lock without
+// one, its time plus hold).
+func Stale(holder, me LockInfo, hold time.Duration) bool {
+	switch JudgeHolder(holder, me) {
+	case HolderGone:
+		return true
+	case HolderUnknown:
+		expires := holder.Expires
+		if expires.IsZero() {
+			expires = holder.Time.Add(hold)
+		}
+		return me.Time.After(expires)
+	}
+	return false
+}
+
+// LockHolder reads the current lock: ok is false when the store is not
+// locked.
+func (s *Store) LockHolder(ctx context.Context) (holder LockInfo, state HolderState, ok bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return holder, 0, false, err
+	}
+	holder, err = readLock(filepath.Join(s.path(locksDir), lockName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return holder, 0, false, nil
+	}
+	if err != nil {
+		return holder, HolderUnknown, true, err
+	}
+	return holder, JudgeHolder(holder, currentHolder(time.Now().UTC())), true, nil
+}
+
+// ForceUnlock removes the lock whatever its holder, for a human who knows
+// the run is over. It goes through the takeover guard so that it never
+// removes a lock that a new run took meanwhile.
+func (s *Store) ForceUnlock(ctx context.Context, expected LockInfo) error {
+	dir := s.path(locksDir)
+	target := filepath.Join(dir, lockName)
+	return withTakeoverGuard(ctx, dir, func() error {
+		current, err := readLock(target)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err == nil && !current.same(expected) {
+			return &LockedError{Path: target, Holder: current}
+		}
+		if err := os.Remove(target); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("unlock store: %w", err)
+		}
+		return syncDir(dir)
+	})
 }
 
 func releaseLock(target string, mine LockInfo) error {

@@ -74,14 +74,54 @@ func TestStaleLockIsReplaced(t *testing.T) {
 func TestLiveOrForeignLockIsNotStale(t *testing.T) {
 	ctx := context.Background()
 	host, _ := os.Hostname()
+	me := currentHolder(time.Now())
+	parentStart, _ := processStartTime(os.Getppid())
 	for name, info := range map[string]LockInfo{
-		"live pid on this host": {Time: time.Now(), Hostname: host, PID: os.Getppid()},
-		"other host":            {Time: time.Now().Add(-48 * time.Hour), Hostname: host + "-elsewhere", PID: 999999},
+		"live pid on this host": {Time: time.Now(), Hostname: host, PID: os.Getppid(), StartTime: parentStart,
+			BootID: me.BootID, PIDNS: me.PIDNS},
+		"live pid, written before start times were recorded": {Time: time.Now().Add(-48 * time.Hour), Hostname: host, PID: os.Getppid()},
+		"other host, within its expiry":                      {Time: time.Now(), Hostname: host + "-elsewhere", PID: 999999, Expires: time.Now().Add(time.Hour)},
+		"pid 1 of another container, within its expiry": {Time: time.Now(), Hostname: host, PID: 1, BootID: me.BootID,
+			PIDNS: "pid:[1]", Expires: time.Now().Add(time.Hour)},
 	} {
 		st := newTestStore(t)
 		writeLockFile(t, st, info)
 		if _, err := st.Lock(ctx); !errors.Is(err, ErrLocked) {
 			t.Errorf("%s: Lock err = %v, want ErrLocked", name, err)
+		}
+	}
+}
+
+// TestUnprovableHoldersAreTakenOver: a holder that cannot be proven
+// alive loses the lock once its expiry has passed; a provably gone one
+// at once.
+func TestUnprovableHoldersAreTakenOver(t *testing.T) {
+	ctx := context.Background()
+	host, _ := os.Hostname()
+	me := currentHolder(time.Now())
+	if me.PIDNS == "" || me.StartTime == 0 {
+		t.Skip("no /proc: start times and namespaces cannot be read here")
+	}
+	long := time.Now().Add(-3 * time.Hour)
+	for name, info := range map[string]LockInfo{
+		"other host, expired":                    {Time: long, Hostname: host + "-elsewhere", PID: 999999, Expires: long.Add(time.Hour)},
+		"other host, no expiry, older than hold": {Time: long, Hostname: host + "-elsewhere", PID: 77},
+		"pid 1 of a dead container, expired": {Time: long, Hostname: host, PID: 1, BootID: me.BootID, PIDNS: "pid:[1]",
+			Expires: long.Add(time.Hour)},
+		"reused pid (start time differs)": {Time: time.Now(), Hostname: host, PID: os.Getppid(), StartTime: 1,
+			BootID: me.BootID, PIDNS: me.PIDNS, Expires: time.Now().Add(time.Hour)},
+		"before a reboot": {Time: time.Now(), Hostname: host, PID: os.Getppid(), BootID: "another-boot",
+			PIDNS: me.PIDNS, Expires: time.Now().Add(time.Hour)},
+	} {
+		st := newTestStore(t)
+		writeLockFile(t, st, info)
+		unlock, err := st.Lock(ctx)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if err := unlock(); err != nil {
+			t.Errorf("%s: unlock: %v", name, err)
 		}
 	}
 }

@@ -51,7 +51,7 @@ func (n *nightly) run(ctx context.Context) (*nightlyResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := store.Lock(ctx)
+	unlock, err := store.LockFor(ctx, n.cfg.HarvestOptions().Deadline+output.LockMargin)
 	if err != nil {
 		return nil, err
 	}

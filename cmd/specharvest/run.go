@@ -60,6 +60,7 @@ func commands() []command {
 		{name: "diff", usage: "diff BASE REVISION [--store DIR] [--format text|json|markdown] [--fail-on breaking|changes]", summary: "report changes between two documents or two snapshots", run: cmdDiff},
 		{name: "snapshots", usage: "snapshots list|show ID|prune|export ID [--store DIR] [--keep-last N] [--dry-run] [--format text|json] [-o FILE.tar.gz]", summary: "list, inspect, prune and export snapshots", run: cmdSnapshots},
 		{name: "verify", usage: "verify [--store DIR]", summary: "re-hash every blob and check every manifest", run: cmdVerify},
+		{name: "unlock", usage: "unlock [--store DIR] [--force]", summary: "remove the run lock of a run that is over", run: cmdUnlock},
 		{name: "history", usage: "history KEY [--store DIR] [--format text|json]", summary: "show in which snapshots a group changed", run: cmdHistory},
 	}
 }

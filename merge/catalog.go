@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/specharvest/specharvest/merge/diff"
 )
 
 // CatalogFormat is the version of the catalog.json layout; it changes only
@@ -86,7 +88,7 @@ type CatalogGroup struct {
 	// changed or stale; empty when it is unchanged or there is no previous
 	// snapshot.
 	Change    string          `json:"change,omitempty"`
-	Findings  []Finding       `json:"findings,omitempty"`
+	Findings  []diff.Finding  `json:"findings,omitempty"`
 	Endpoints []OperationInfo `json:"endpoints,omitempty"`
 }
 
@@ -112,19 +114,8 @@ const (
 // with breaking findings first.
 type CatalogChanges struct {
 	Base    string               `json:"base"`
-	Summary ChangeSummary        `json:"summary"`
+	Summary diff.ChangeSummary   `json:"summary"`
 	Groups  []CatalogGroupChange `json:"groups"`
-}
-
-// ChangeSummary counts what changed between two snapshots: the summary
-// of changes.json.
-type ChangeSummary struct {
-	GroupsAdded   int `json:"groups_added"`
-	GroupsRemoved int `json:"groups_removed"`
-	GroupsChanged int `json:"groups_changed"`
-	GroupsStale   int `json:"groups_stale"`
-	Breaking      int `json:"breaking"`
-	NonBreaking   int `json:"non_breaking"`
 }
 
 // CatalogGroupChange is one group that changed, with its findings counted
@@ -133,11 +124,11 @@ type CatalogGroupChange struct {
 	Key    string `json:"key"`
 	Change string `json:"change"`
 	// Error says why a changed group could not be compared.
-	Error    string    `json:"error,omitempty"`
-	Breaking int       `json:"breaking"`
-	Warning  int       `json:"warning"`
-	Info     int       `json:"info"`
-	Findings []Finding `json:"findings,omitempty"`
+	Error    string         `json:"error,omitempty"`
+	Breaking int            `json:"breaking"`
+	Warning  int            `json:"warning"`
+	Info     int            `json:"info"`
+	Findings []diff.Finding `json:"findings,omitempty"`
 }
 
 // TimelineEntry is one recent snapshot with its counts, for the timeline
@@ -198,7 +189,7 @@ type CatalogGroupInput struct {
 // one, in the shape of changes.json.
 type CatalogChangesInput struct {
 	Base    string
-	Summary ChangeSummary
+	Summary diff.ChangeSummary
 	Groups  []CatalogGroupChangeInput
 }
 
@@ -207,7 +198,7 @@ type CatalogGroupChangeInput struct {
 	Key      string
 	Change   string
 	Error    string
-	Findings []Finding
+	Findings []diff.Finding
 }
 
 // BuildCatalog turns the input into the catalog. It is pure and
@@ -285,9 +276,9 @@ func BuildCatalog(in CatalogInput) *Catalog {
 			gc := CatalogGroupChange{Key: g.Key, Change: g.Change, Error: g.Error, Findings: sortCatalogFindings(g.Findings)}
 			for _, f := range g.Findings {
 				switch f.Level {
-				case LevelBreaking:
+				case diff.LevelBreaking:
 					gc.Breaking++
-				case LevelWarning:
+				case diff.LevelWarning:
 					gc.Warning++
 				default:
 					gc.Info++
@@ -344,23 +335,23 @@ func catalogChangeRank(change string) int {
 	return 4
 }
 
-func catalogLevelRank(level Level) int {
+func catalogLevelRank(level diff.Level) int {
 	switch level {
-	case LevelBreaking:
+	case diff.LevelBreaking:
 		return 0
-	case LevelWarning:
+	case diff.LevelWarning:
 		return 1
-	case LevelInfo:
+	case diff.LevelInfo:
 		return 2
 	}
 	return 3
 }
 
-func sortCatalogFindings(in []Finding) []Finding {
+func sortCatalogFindings(in []diff.Finding) []diff.Finding {
 	if len(in) == 0 {
 		return nil
 	}
-	out := append([]Finding(nil), in...)
+	out := append([]diff.Finding(nil), in...)
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if catalogLevelRank(a.Level) != catalogLevelRank(b.Level) {
@@ -431,7 +422,7 @@ func (t *Totals) add(g CatalogGroup) {
 		t.Changed++
 	}
 	for _, f := range g.Findings {
-		if f.Level == LevelBreaking {
+		if f.Level == diff.LevelBreaking {
 			t.Breaking++
 		}
 	}

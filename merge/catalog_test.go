@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/specharvest/specharvest/merge/diff"
 )
 
 const catalogTestDocument = `{
@@ -79,17 +81,17 @@ func catalogTestInput() CatalogInput {
 		},
 		Changes: &CatalogChangesInput{
 			Base:    "20261126T020000Z",
-			Summary: ChangeSummary{GroupsAdded: 1, GroupsRemoved: 1, GroupsChanged: 1, GroupsStale: 1, Breaking: 3, NonBreaking: 2},
+			Summary: diff.ChangeSummary{GroupsAdded: 1, GroupsRemoved: 1, GroupsChanged: 1, GroupsStale: 1, Breaking: 3, NonBreaking: 2},
 			Groups: []CatalogGroupChangeInput{
 				{Key: "prod/a/ws1/alpha", Change: "added"},
 				{Key: "prod/a/ws1/beta", Change: "stale", Error: "could not compare"},
-				{Key: "prod/b/ws2/zeta", Change: "changed", Findings: []Finding{
-					{ID: "response-property-added", Level: LevelInfo, Operation: "GET /pa", Message: "added"},
-					{ID: "api-path-removed", Level: LevelBreaking, Operation: "GET /pz", Message: "removed"},
-					{ID: "request-parameter-became-required", Level: LevelBreaking, Operation: "GET /pa", Message: "required"},
-					{ID: "response-media-type-added", Level: LevelWarning, Operation: "GET /pb", Message: "warned"},
+				{Key: "prod/b/ws2/zeta", Change: "changed", Findings: []diff.Finding{
+					{ID: "response-property-added", Level: diff.LevelInfo, Operation: "GET /pa", Message: "added"},
+					{ID: "api-path-removed", Level: diff.LevelBreaking, Operation: "GET /pz", Message: "removed"},
+					{ID: "request-parameter-became-required", Level: diff.LevelBreaking, Operation: "GET /pa", Message: "required"},
+					{ID: "response-media-type-added", Level: diff.LevelWarning, Operation: "GET /pb", Message: "warned"},
 				}},
-				{Key: "prod/old/ws/gone", Change: "removed", Findings: []Finding{{ID: "api-group-removed", Level: LevelBreaking, Message: "gone"}}},
+				{Key: "prod/old/ws/gone", Change: "removed", Findings: []diff.Finding{{ID: "api-group-removed", Level: diff.LevelBreaking, Message: "gone"}}},
 			},
 		},
 		Timeline: []TimelineEntry{{ID: "20261125T020000Z"}, {ID: "20261127T020000Z"}, {ID: "20261126T020000Z"}},
@@ -136,11 +138,11 @@ func TestBuildCatalog(t *testing.T) {
 	}
 
 	zeta := byKey["prod/b/ws2/zeta"]
-	var levels []Level
+	var levels []diff.Level
 	for _, f := range zeta.Findings {
 		levels = append(levels, f.Level)
 	}
-	if want := []Level{LevelBreaking, LevelBreaking, LevelWarning, LevelInfo}; !reflect.DeepEqual(levels, want) {
+	if want := []diff.Level{diff.LevelBreaking, diff.LevelBreaking, diff.LevelWarning, diff.LevelInfo}; !reflect.DeepEqual(levels, want) {
 		t.Errorf("findings are not breaking first: %v", levels)
 	}
 	if zeta.Change != "changed" {

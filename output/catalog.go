@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/merge/diff"
 )
 
 // Catalog file names inside a snapshot.
@@ -208,7 +209,7 @@ func resolverFor(baseURL string) (func(string) string, error) {
 
 // changesFile is the part of changes.json the timeline needs.
 type changesFile struct {
-	Summary merge.ChangeSummary `json:"summary"`
+	Summary diff.ChangeSummary `json:"summary"`
 }
 
 // Timeline lists the last limit complete snapshots of a store, newest

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/merge/diff"
 )
 
 // hostileName is a group name chosen to break out of every context the
@@ -67,12 +68,12 @@ func catalogFixtureInput(groups int) merge.CatalogInput {
 		}
 		if i%17 == 2 {
 			g.ChangedIn = ""
-			ch := merge.CatalogGroupChangeInput{Key: key, Change: "changed", Findings: []merge.Finding{
-				{ID: "api-path-removed", Level: merge.LevelBreaking, Operation: "GET /legacy/" + group, Message: "the path /legacy/" + group + " was removed"},
-				{ID: "response-property-added", Level: merge.LevelInfo, Operation: "GET /books/0/{id}", Message: "the response property note was added"},
+			ch := merge.CatalogGroupChangeInput{Key: key, Change: "changed", Findings: []diff.Finding{
+				{ID: "api-path-removed", Level: diff.LevelBreaking, Operation: "GET /legacy/" + group, Message: "the path /legacy/" + group + " was removed"},
+				{ID: "response-property-added", Level: diff.LevelInfo, Operation: "GET /books/0/{id}", Message: "the response property note was added"},
 			}}
 			if i%2 == 0 {
-				ch.Findings = append(ch.Findings, merge.Finding{ID: "request-parameter-became-required", Level: merge.LevelBreaking,
+				ch.Findings = append(ch.Findings, diff.Finding{ID: "request-parameter-became-required", Level: diff.LevelBreaking,
 					Operation: "POST /orders", Location: "#/paths/~1orders/post/parameters/0", Message: "the query parameter limit became required"})
 			}
 			in.Changes.Groups = append(in.Changes.Groups, ch)
@@ -80,7 +81,7 @@ func catalogFixtureInput(groups int) merge.CatalogInput {
 		in.Groups = append(in.Groups, g)
 	}
 	in.Changes.Groups = append(in.Changes.Groups, merge.CatalogGroupChangeInput{Key: "prod/instance-9/gone/old-api", Change: "removed",
-		Findings: []merge.Finding{{ID: "api-group-removed", Level: merge.LevelBreaking, Message: "the group was removed"}}})
+		Findings: []diff.Finding{{ID: "api-group-removed", Level: diff.LevelBreaking, Message: "the group was removed"}}})
 	for _, g := range in.Changes.Groups {
 		switch g.Change {
 		case "changed":
@@ -91,7 +92,7 @@ func catalogFixtureInput(groups int) merge.CatalogInput {
 			in.Changes.Summary.GroupsStale++
 		}
 		for _, f := range g.Findings {
-			if f.Level == merge.LevelBreaking {
+			if f.Level == diff.LevelBreaking {
 				in.Changes.Summary.Breaking++
 			} else {
 				in.Changes.Summary.NonBreaking++

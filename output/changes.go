@@ -8,15 +8,15 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/merge/diff"
 )
 
-// Renderers of a merge.Changes (changes.json, CHANGES.md, the terminal)
+// Renderers of a diff.Changes (changes.json, CHANGES.md, the terminal)
 // and of the rule table. All of them put breaking findings first: they
 // are what a reader of a nightly report is looking for.
 
 // WriteChangesJSON writes changes.json: the Changes as indented JSON.
-func WriteChangesJSON(w io.Writer, c *merge.Changes) error {
+func WriteChangesJSON(w io.Writer, c *diff.Changes) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(c); err != nil {
@@ -27,7 +27,7 @@ func WriteChangesJSON(w io.Writer, c *merge.Changes) error {
 
 // levelSection is one level of findings across all groups, in order.
 type levelSection struct {
-	level  merge.Level
+	level  diff.Level
 	title  string
 	groups []groupFindings
 	count  int
@@ -35,19 +35,19 @@ type levelSection struct {
 
 type groupFindings struct {
 	key      string
-	findings []merge.Finding
+	findings []diff.Finding
 }
 
 // sections splits findings by level, keeping groups in key order.
-func sections(c *merge.Changes) []levelSection {
+func sections(c *diff.Changes) []levelSection {
 	out := []levelSection{
-		{level: merge.LevelBreaking, title: "Breaking changes"},
-		{level: merge.LevelWarning, title: "Warnings"},
-		{level: merge.LevelInfo, title: "Other changes"},
+		{level: diff.LevelBreaking, title: "Breaking changes"},
+		{level: diff.LevelWarning, title: "Warnings"},
+		{level: diff.LevelInfo, title: "Other changes"},
 	}
 	for _, g := range c.Groups {
 		for i := range out {
-			var fs []merge.Finding
+			var fs []diff.Finding
 			for _, f := range g.Changes {
 				if f.Level == out[i].level {
 					fs = append(fs, f)
@@ -63,7 +63,7 @@ func sections(c *merge.Changes) []levelSection {
 }
 
 // groupsBy lists the keys of groups with one kind of change.
-func groupsBy(c *merge.Changes, change string) []string {
+func groupsBy(c *diff.Changes, change string) []string {
 	var keys []string
 	for _, g := range c.Groups {
 		if g.Change == change {
@@ -87,7 +87,7 @@ const textOperationLimit = 3
 
 // WriteChangesText writes the report for a terminal: counts, then
 // breaking findings, warnings and the rest, each grouped by API group.
-func WriteChangesText(w io.Writer, c *merge.Changes) error {
+func WriteChangesText(w io.Writer, c *diff.Changes) error {
 	bw := bufio.NewWriter(w)
 	s := c.Summary
 	fmt.Fprintf(bw, "Changes %s → %s\n", orNone(c.Base), orNone(c.Revision))
@@ -96,7 +96,7 @@ func WriteChangesText(w io.Writer, c *merge.Changes) error {
 		plural(secs[1].count, "warning", "warnings"), plural(secs[2].count, "other change", "other changes"))
 	fmt.Fprintf(bw, "  groups: %d added, %d removed, %d changed, %d stale\n",
 		s.GroupsAdded, s.GroupsRemoved, s.GroupsChanged, s.GroupsStale)
-	for _, change := range []string{merge.GroupRemoved, merge.GroupAdded, merge.GroupStale} {
+	for _, change := range []string{diff.GroupRemoved, diff.GroupAdded, diff.GroupStale} {
 		if keys := groupsBy(c, change); len(keys) > 0 {
 			fmt.Fprintf(bw, "\nGroups %s:\n", change)
 			for _, k := range keys {
@@ -104,7 +104,7 @@ func WriteChangesText(w io.Writer, c *merge.Changes) error {
 			}
 		}
 	}
-	var failed []merge.GroupChanges
+	var failed []diff.GroupChanges
 	for _, g := range c.Groups {
 		if g.Error != "" {
 			failed = append(failed, g)
@@ -165,7 +165,7 @@ const markdownOperationLimit = 5
 // WriteChangesMarkdown writes CHANGES.md: a summary table, then breaking
 // changes, warnings and other changes, each grouped by API group, with
 // long operation lists folded.
-func WriteChangesMarkdown(w io.Writer, c *merge.Changes) error {
+func WriteChangesMarkdown(w io.Writer, c *diff.Changes) error {
 	bw := bufio.NewWriter(w)
 	s := c.Summary
 	secs := sections(c)
@@ -179,11 +179,11 @@ func WriteChangesMarkdown(w io.Writer, c *merge.Changes) error {
 		fmt.Fprintf(bw, "\nNo changes.\n")
 	}
 	groupTitles := map[string]string{
-		merge.GroupRemoved: "Groups removed",
-		merge.GroupAdded:   "Groups added",
-		merge.GroupStale:   "Groups stale (not reachable this time; carried forward, not removed)",
+		diff.GroupRemoved: "Groups removed",
+		diff.GroupAdded:   "Groups added",
+		diff.GroupStale:   "Groups stale (not reachable this time; carried forward, not removed)",
 	}
-	for _, change := range []string{merge.GroupRemoved, merge.GroupAdded, merge.GroupStale} {
+	for _, change := range []string{diff.GroupRemoved, diff.GroupAdded, diff.GroupStale} {
 		keys := groupsBy(c, change)
 		if len(keys) == 0 {
 			continue
@@ -193,7 +193,7 @@ func WriteChangesMarkdown(w io.Writer, c *merge.Changes) error {
 			fmt.Fprintf(bw, "- `%s`\n", mdCode(k))
 		}
 	}
-	var failed []merge.GroupChanges
+	var failed []diff.GroupChanges
 	for _, g := range c.Groups {
 		if g.Error != "" {
 			failed = append(failed, g)
@@ -223,7 +223,7 @@ func WriteChangesMarkdown(w io.Writer, c *merge.Changes) error {
 	return nil
 }
 
-func writeMarkdownFinding(w io.Writer, f merge.Finding) {
+func writeMarkdownFinding(w io.Writer, f diff.Finding) {
 	fmt.Fprintf(w, "- **%s** `%s`", mdText(string(f.Level)), f.ID)
 	ops := f.Affected()
 	if len(ops) > 0 && len(ops) <= markdownOperationLimit {
@@ -261,7 +261,7 @@ func mdCode(s string) string {
 
 // WriteRuleTable lists the rules for --help and the README, as aligned
 // text ("text") or a Markdown table ("markdown").
-func WriteRuleTable(w io.Writer, rules []merge.Rule, format string) error {
+func WriteRuleTable(w io.Writer, rules []diff.Rule, format string) error {
 	bw := bufio.NewWriter(w)
 	switch format {
 	case "markdown", "md":

@@ -7,31 +7,31 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/merge/diff"
 )
 
 // sampleChanges is a fleet diff with every kind of group and a finding
 // of each level, one of them shared by many operations.
-func sampleChanges() *merge.Changes {
+func sampleChanges() *diff.Changes {
 	var many []string
 	for i := range 8 {
 		many = append(many, fmt.Sprintf("GET /v1/items/%d", i))
 	}
-	c := &merge.Changes{
+	c := &diff.Changes{
 		Base:     "20261126T020000Z",
 		Revision: "20261127T020000Z",
-		Groups: []merge.GroupChanges{
-			{Key: "prod/a/added", Change: merge.GroupAdded, Changes: []merge.Finding{}},
-			{Key: "prod/a/broken", Change: merge.GroupChanged, Error: "revision: blob is not a readable OpenAPI document", Changes: []merge.Finding{}},
-			{Key: "prod/a/changed", Change: merge.GroupChanged, Changes: []merge.Finding{
-				{ID: merge.RuleResponsePropertyTypeChanged, Level: merge.LevelBreaking, Operations: many, Location: "components.schemas.Item.id", Message: `response property "id" changed type from integer to string`},
-				{ID: merge.RuleResponsePropertyEnumValueAdded, Level: merge.LevelWarning, Operation: "GET /v1/items", Location: "response.200.application/json.status", Message: `response property "status" may return new values "a|b"`},
-				{ID: merge.RuleDescriptionChanged, Level: merge.LevelInfo, Operation: "GET /v1/items", Message: "description changed"},
+		Groups: []diff.GroupChanges{
+			{Key: "prod/a/added", Change: diff.GroupAdded, Changes: []diff.Finding{}},
+			{Key: "prod/a/broken", Change: diff.GroupChanged, Error: "revision: blob is not a readable OpenAPI document", Changes: []diff.Finding{}},
+			{Key: "prod/a/changed", Change: diff.GroupChanged, Changes: []diff.Finding{
+				{ID: diff.RuleResponsePropertyTypeChanged, Level: diff.LevelBreaking, Operations: many, Location: "components.schemas.Item.id", Message: `response property "id" changed type from integer to string`},
+				{ID: diff.RuleResponsePropertyEnumValueAdded, Level: diff.LevelWarning, Operation: "GET /v1/items", Location: "response.200.application/json.status", Message: `response property "status" may return new values "a|b"`},
+				{ID: diff.RuleDescriptionChanged, Level: diff.LevelInfo, Operation: "GET /v1/items", Message: "description changed"},
 			}},
-			{Key: "prod/a/removed", Change: merge.GroupRemoved, Changes: []merge.Finding{}},
-			{Key: "prod/a/stale", Change: merge.GroupStale, Changes: []merge.Finding{}},
+			{Key: "prod/a/removed", Change: diff.GroupRemoved, Changes: []diff.Finding{}},
+			{Key: "prod/a/stale", Change: diff.GroupStale, Changes: []diff.Finding{}},
 		},
-		Summary: merge.ChangeSummary{GroupsAdded: 1, GroupsRemoved: 1, GroupsChanged: 2, GroupsStale: 1, Breaking: 1, NonBreaking: 2},
+		Summary: diff.ChangeSummary{GroupsAdded: 1, GroupsRemoved: 1, GroupsChanged: 2, GroupsStale: 1, Breaking: 1, NonBreaking: 2},
 	}
 	return c
 }
@@ -126,7 +126,7 @@ func TestWriteChangesMarkdown(t *testing.T) {
 }
 
 func TestWriteChangesNothingChanged(t *testing.T) {
-	c := &merge.Changes{Base: "a", Revision: "b", Groups: []merge.GroupChanges{}}
+	c := &diff.Changes{Base: "a", Revision: "b", Groups: []diff.GroupChanges{}}
 	for name, write := range map[string]func(*bytes.Buffer) error{
 		"text":     func(b *bytes.Buffer) error { return WriteChangesText(b, c) },
 		"markdown": func(b *bytes.Buffer) error { return WriteChangesMarkdown(b, c) },
@@ -142,7 +142,7 @@ func TestWriteChangesNothingChanged(t *testing.T) {
 }
 
 func TestWriteRuleTable(t *testing.T) {
-	rules := merge.Rules()
+	rules := diff.Rules()
 	for _, format := range []string{"text", "markdown"} {
 		var buf bytes.Buffer
 		if err := WriteRuleTable(&buf, rules, format); err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/merge/diff"
 )
 
 //go:embed assets/catalog.html.tmpl assets/catalog.css assets/catalog.js
@@ -126,7 +127,7 @@ func pageDataOf(c *merge.Catalog) pageData {
 		pg := pageGroup{CatalogGroup: g}
 		pg.Endpoints, pg.Findings = nil, nil
 		for _, f := range g.Findings {
-			if f.Level == merge.LevelBreaking {
+			if f.Level == diff.LevelBreaking {
 				pg.Breaking++
 			}
 		}

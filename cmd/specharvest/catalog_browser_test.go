@@ -17,7 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/specharvest/specharvest/internal/browsertest"
-	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/merge/diff"
 )
 
 // TestDemoCatalogPageInBrowser runs the demo, then opens the index.html it
@@ -48,7 +48,7 @@ func TestDemoCatalogPageInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var changes merge.Changes
+	var changes diff.Changes
 	if err := json.Unmarshal(changesData, &changes); err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestDemoCatalogPageInBrowser(t *testing.T) {
 	}
 	for _, g := range changes.Groups {
 		for _, f := range g.Changes {
-			if f.Level == merge.LevelBreaking && !strings.Contains(text, f.Message) {
+			if f.Level == diff.LevelBreaking && !strings.Contains(text, f.Message) {
 				t.Errorf("breaking change of %s not on the page: %s", g.Key, f.Message)
 			}
 		}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/specharvest/specharvest/harvest"
 	"github.com/specharvest/specharvest/harvest/validate"
-	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/merge/diff"
 	"github.com/specharvest/specharvest/output"
 )
 
@@ -31,7 +31,7 @@ func cmdDiff(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(fs.Output(), "\nBASE and REVISION are two OpenAPI documents (files or URLs) or two snapshot ids of --store (latest, and latest~N for the Nth snapshot before it).")
 		fs.PrintDefaults()
 		fmt.Fprintln(fs.Output(), "\nRules:")
-		_ = output.WriteRuleTable(fs.Output(), merge.Rules(), "text")
+		_ = output.WriteRuleTable(fs.Output(), diff.Rules(), "text")
 		fmt.Fprintln(fs.Output())
 		fmt.Fprintln(fs.Output(), exitCodesHelp)
 	}
@@ -52,13 +52,13 @@ func cmdDiff(ctx context.Context, e *env, args []string) error {
 		if *format == "markdown" {
 			tableFormat = "markdown"
 		}
-		return output.WriteRuleTable(e.stdout, merge.Rules(), tableFormat)
+		return output.WriteRuleTable(e.stdout, diff.Rules(), tableFormat)
 	}
 	if len(pos) != 2 {
 		return usagef(diffUsage)
 	}
 
-	var changes *merge.Changes
+	var changes *diff.Changes
 	baseIsDoc, revisionIsDoc := isDocumentArg(pos[0]), isDocumentArg(pos[1])
 	switch {
 	case baseIsDoc && revisionIsDoc:
@@ -91,7 +91,7 @@ func isDocumentArg(arg string) bool {
 	return err == nil && !info.IsDir()
 }
 
-func writeChanges(w io.Writer, c *merge.Changes, format string) error {
+func writeChanges(w io.Writer, c *diff.Changes, format string) error {
 	switch format {
 	case "json":
 		return output.WriteChangesJSON(w, c)
@@ -104,7 +104,7 @@ func writeChanges(w io.Writer, c *merge.Changes, format string) error {
 
 // diffThreshold turns --fail-on into exit 4. A removed group counts as
 // breaking: every client of it broke.
-func diffThreshold(c *merge.Changes, failOn string) error {
+func diffThreshold(c *diff.Changes, failOn string) error {
 	switch {
 	case failOn == "breaking" && c.HasBreaking():
 		return &exitError{code: exitThreshold, err: fmt.Errorf("--fail-on breaking: %d breaking changes, %d groups removed", c.Summary.Breaking, c.Summary.GroupsRemoved)}
@@ -118,7 +118,7 @@ func diffThreshold(c *merge.Changes, failOn string) error {
 // diffDocuments compares two documents as one group. Each is read and
 // repaired the way a run does (Swagger 2.0 converted, Xano's quirks
 // fixed), so the diff judges the same contract the catalog shows.
-func diffDocuments(ctx context.Context, baseArg, revisionArg string) (*merge.Changes, error) {
+func diffDocuments(ctx context.Context, baseArg, revisionArg string) (*diff.Changes, error) {
 	base, baseName, err := readRepaired(ctx, baseArg)
 	if err != nil {
 		return nil, err
@@ -127,11 +127,11 @@ func diffDocuments(ctx context.Context, baseArg, revisionArg string) (*merge.Cha
 	if err != nil {
 		return nil, err
 	}
-	findings, err := merge.Diff(ctx, base, revision, merge.DiffOptions{})
+	findings, err := diff.Diff(ctx, base, revision, diff.DiffOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("diff %s and %s: %w", baseName, revisionName, err)
 	}
-	return merge.DocumentChanges(baseName, revisionName, revisionName, findings), nil
+	return diff.DocumentChanges(baseName, revisionName, revisionName, findings), nil
 }
 
 func readRepaired(ctx context.Context, arg string) (doc []byte, name string, err error) {
@@ -151,7 +151,7 @@ func readRepaired(ctx context.Context, arg string) (doc []byte, name string, err
 
 // repairedBlobs loads a store's documents as the diff reads them: repaired
 // by the loader, exactly as the merge of the same snapshot read them.
-func repairedBlobs(st *output.Store) merge.LoadBlob {
+func repairedBlobs(st *output.Store) diff.LoadBlob {
 	return func(ctx context.Context, sha string) ([]byte, error) {
 		raw, err := st.ReadBlob(ctx, sha)
 		if err != nil {
@@ -173,12 +173,12 @@ func firstProblemOf(res *validate.Result) string {
 }
 
 // diffSnapshots compares two snapshots of a store group by group.
-func diffSnapshots(ctx context.Context, storeDir, baseArg, revisionArg string) (*merge.Changes, error) {
+func diffSnapshots(ctx context.Context, storeDir, baseArg, revisionArg string) (*diff.Changes, error) {
 	st, err := openStore(ctx, storeDir)
 	if err != nil {
 		return nil, err
 	}
-	var sides [2]merge.FleetSide
+	var sides [2]diff.FleetSide
 	for i, arg := range []string{baseArg, revisionArg} {
 		id, err := resolveSnapshotID(ctx, st, arg)
 		if err != nil {
@@ -194,13 +194,13 @@ func diffSnapshots(ctx context.Context, storeDir, baseArg, revisionArg string) (
 		}
 		sides[i] = fleetSide(m)
 	}
-	return merge.DiffFleet(ctx, sides[0], sides[1], repairedBlobs(st), merge.FleetOptions{})
+	return diff.DiffFleet(ctx, sides[0], sides[1], repairedBlobs(st), diff.FleetOptions{})
 }
 
-func fleetSide(m *output.Manifest) merge.FleetSide {
-	side := merge.FleetSide{ID: m.ID}
+func fleetSide(m *output.Manifest) diff.FleetSide {
+	side := diff.FleetSide{ID: m.ID}
 	for _, sp := range m.Specs {
-		side.Groups = append(side.Groups, merge.FleetGroup{Key: sp.Key, Status: sp.Status, SHA256: sp.SHA256})
+		side.Groups = append(side.Groups, diff.FleetGroup{Key: sp.Key, Status: sp.Status, SHA256: sp.SHA256})
 	}
 	return side
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/merge/diff"
 	"github.com/specharvest/specharvest/output"
 )
 
@@ -64,11 +64,11 @@ func TestDiffCommandFiles(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	var c merge.Changes
+	var c diff.Changes
 	if err := json.Unmarshal([]byte(out), &c); err != nil {
 		t.Fatalf("not changes.json: %v\n%s", err, out)
 	}
-	if len(c.Groups) != 1 || c.Summary.Breaking != 1 || c.Groups[0].Changes[0].ID != merge.RuleResponsePropertyTypeChanged {
+	if len(c.Groups) != 1 || c.Summary.Breaking != 1 || c.Groups[0].Changes[0].ID != diff.RuleResponsePropertyTypeChanged {
 		t.Errorf("unexpected changes: %s", out)
 	}
 
@@ -106,7 +106,7 @@ func TestDiffCommandRules(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d", code)
 	}
-	for _, r := range merge.Rules() {
+	for _, r := range diff.Rules() {
 		if !strings.Contains(out, r.ID) {
 			t.Errorf("--rules lacks %s", r.ID)
 		}
@@ -116,7 +116,7 @@ func TestDiffCommandRules(t *testing.T) {
 		t.Errorf("markdown rule table (exit %d):\n%s", code, out)
 	}
 	code, _, errs := diffCmd(t, "--help")
-	if code != exitOK || !strings.Contains(errs, merge.RuleAPIPathRemoved) {
+	if code != exitOK || !strings.Contains(errs, diff.RuleAPIPathRemoved) {
 		t.Errorf("--help does not list the rules (exit %d):\n%s", code, errs)
 	}
 }
@@ -187,7 +187,7 @@ func TestDiffCommandSnapshots(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	var c merge.Changes
+	var c diff.Changes
 	if err := json.Unmarshal([]byte(out), &c); err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestDiffCommandSnapshots(t *testing.T) {
 	for _, g := range c.Groups {
 		got[g.Key] = g.Change
 	}
-	want := map[string]string{"prod/a/users": merge.GroupChanged, "prod/a/gone": merge.GroupRemoved, "prod/a/down": merge.GroupStale}
+	want := map[string]string{"prod/a/users": diff.GroupChanged, "prod/a/gone": diff.GroupRemoved, "prod/a/down": diff.GroupStale}
 	if len(got) != len(want) {
 		t.Errorf("groups %v, want %v", got, want)
 	}
@@ -230,11 +230,11 @@ func TestDiffCommandSwagger2(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	var c merge.Changes
+	var c diff.Changes
 	if err := json.Unmarshal([]byte(out), &c); err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Groups) != 1 || len(c.Groups[0].Changes) != 1 || c.Groups[0].Changes[0].ID != merge.RuleRequestParameterBecameRequired {
+	if len(c.Groups) != 1 || len(c.Groups[0].Changes) != 1 || c.Groups[0].Changes[0].ID != diff.RuleRequestParameterBecameRequired {
 		t.Errorf("Swagger 2.0 pair: %s", out)
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/merge/diff"
 	"github.com/specharvest/specharvest/output"
 )
 
@@ -21,15 +21,15 @@ import (
 // forward as stale, it came back unchanged, or it disappeared. Nights on which nothing happened
 // to it are not events.
 type historyEvent struct {
-	Snapshot   string          `json:"snapshot"`
-	Started    time.Time       `json:"started"`
-	Change     string          `json:"change"`
-	Status     string          `json:"status,omitempty"`
-	SHA256     string          `json:"sha256,omitempty"`
-	Operations int             `json:"operations"`
-	Valid      bool            `json:"valid"`
-	Error      string          `json:"error,omitempty"`
-	Findings   []merge.Finding `json:"findings,omitempty"`
+	Snapshot   string         `json:"snapshot"`
+	Started    time.Time      `json:"started"`
+	Change     string         `json:"change"`
+	Status     string         `json:"status,omitempty"`
+	SHA256     string         `json:"sha256,omitempty"`
+	Operations int            `json:"operations"`
+	Valid      bool           `json:"valid"`
+	Error      string         `json:"error,omitempty"`
+	Findings   []diff.Finding `json:"findings,omitempty"`
 }
 
 type historyReport struct {
@@ -44,9 +44,9 @@ type historyReport struct {
 // to the rest of the report.
 type historyChanges struct {
 	Groups []struct {
-		Key     string          `json:"key"`
-		Change  string          `json:"change"`
-		Changes []merge.Finding `json:"changes"`
+		Key     string         `json:"key"`
+		Change  string         `json:"change"`
+		Changes []diff.Finding `json:"changes"`
 	} `json:"groups"`
 }
 
@@ -187,11 +187,11 @@ func addFindings(ctx context.Context, st *output.Store, id, key string, ev *hist
 	return nil
 }
 
-func historyLevelRank(l merge.Level) int {
+func historyLevelRank(l diff.Level) int {
 	switch l {
-	case merge.LevelBreaking:
+	case diff.LevelBreaking:
 		return 0
-	case merge.LevelWarning:
+	case diff.LevelWarning:
 		return 1
 	}
 	return 2
@@ -247,13 +247,13 @@ func terminalSafe(s string) string {
 	}, s)
 }
 
-func findingCounts(findings []merge.Finding) string {
-	counts := map[merge.Level]int{}
+func findingCounts(findings []diff.Finding) string {
+	counts := map[diff.Level]int{}
 	for _, f := range findings {
 		counts[f.Level]++
 	}
 	var parts []string
-	for _, l := range []merge.Level{merge.LevelBreaking, merge.LevelWarning, merge.LevelInfo} {
+	for _, l := range []diff.Level{diff.LevelBreaking, diff.LevelWarning, diff.LevelInfo} {
 		if counts[l] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[l], l))
 		}

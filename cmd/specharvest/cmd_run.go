@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/merge/diff"
 	"github.com/specharvest/specharvest/output"
 )
 
@@ -88,7 +88,7 @@ func outcomeCode(res *nightlyResult, failOn string) int {
 	return exitOK
 }
 
-func thresholdMet(c *merge.Changes, failOn string) bool {
+func thresholdMet(c *diff.Changes, failOn string) bool {
 	if c == nil {
 		return false
 	}
@@ -143,11 +143,11 @@ func printRunSummary(w io.Writer, res *nightlyResult) {
 		fmt.Fprintf(w, "since %s: %d breaking, %d non-breaking; groups %d added, %d removed, %d changed, %d stale\n",
 			c.Base, cs.Breaking, cs.NonBreaking, cs.GroupsAdded, cs.GroupsRemoved, cs.GroupsChanged, cs.GroupsStale)
 		for _, g := range c.Groups {
-			if g.Change == merge.GroupRemoved {
+			if g.Change == diff.GroupRemoved {
 				fmt.Fprintf(w, "  REMOVED %s: the group is gone from its workspace\n", g.Key)
 			}
 			for _, f := range g.Changes {
-				if f.Level == merge.LevelBreaking {
+				if f.Level == diff.LevelBreaking {
 					fmt.Fprintf(w, "  BREAKING %s: %s %s\n", g.Key, f.ID, strings.TrimSpace(f.Operation+" "+f.Message))
 				}
 			}

@@ -22,7 +22,7 @@ import (
 	"time"
 
 	"github.com/specharvest/specharvest/harvest/xanotest"
-	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/merge/diff"
 	"github.com/specharvest/specharvest/output"
 )
 
@@ -179,13 +179,13 @@ func readManifest(t *testing.T, storeDir, id string) *output.Manifest {
 }
 
 // readChanges reads the changes.json of a snapshot.
-func readChanges(t *testing.T, storeDir, id string) *merge.Changes {
+func readChanges(t *testing.T, storeDir, id string) *diff.Changes {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(storeDir, "snapshots", id, "changes.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c merge.Changes
+	var c diff.Changes
 	if err := json.Unmarshal(data, &c); err != nil {
 		t.Fatalf("changes.json of %s: %v", id, err)
 	}
@@ -288,7 +288,7 @@ func TestEndToEndTwoNightsAgainstSimulate(t *testing.T) {
 	if gate.code != exitThreshold {
 		t.Fatalf("diff latest~1 latest --fail-on breaking exited %d, want %d: %s", gate.code, exitThreshold, gate.stderr)
 	}
-	var gated merge.Changes
+	var gated diff.Changes
 	if err := json.Unmarshal([]byte(gate.stdout), &gated); err != nil || gated.Base != m1.ID || gated.Revision != m2.ID || gated.Summary != changes.Summary {
 		t.Fatalf("diff latest~1 latest = %+v (%v), want the run's own changes.json from %s to %s", gated.Summary, err, m1.ID, m2.ID)
 	}

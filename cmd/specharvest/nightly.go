@@ -13,6 +13,7 @@ import (
 
 	"github.com/specharvest/specharvest/harvest/validate"
 	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/merge/diff"
 	"github.com/specharvest/specharvest/output"
 )
 
@@ -34,7 +35,7 @@ type nightly struct {
 // nightlyResult is what the summary, the hooks and the exit code are made of.
 type nightlyResult struct {
 	manifest *output.Manifest
-	changes  *merge.Changes // nil on the first snapshot
+	changes  *diff.Changes // nil on the first snapshot
 	merge    *merge.Report
 	pageDir  string
 	pruned   int

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/merge/diff"
 	"github.com/specharvest/specharvest/output"
 )
 
-func (n *nightly) writeChanges(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, prev *output.Manifest, m *output.Manifest) (*merge.Changes, error) {
+func (n *nightly) writeChanges(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, prev *output.Manifest, m *output.Manifest) (*diff.Changes, error) {
 	if prev == nil {
 		return nil, nil
 	}
@@ -18,7 +18,7 @@ func (n *nightly) writeChanges(ctx context.Context, store *output.Store, snap *o
 	if err != nil {
 		return nil, err
 	}
-	for name, write := range map[string]func(io.Writer, *merge.Changes) error{
+	for name, write := range map[string]func(io.Writer, *diff.Changes) error{
 		changesJSONFile: output.WriteChangesJSON,
 		changesMDFile:   output.WriteChangesMarkdown,
 	} {
@@ -35,6 +35,6 @@ func (n *nightly) writeChanges(ctx context.Context, store *output.Store, snap *o
 
 // diffManifests diffs two snapshots group by group; unchanged blobs are
 // not even read.
-func diffManifests(ctx context.Context, store *output.Store, base, revision *output.Manifest) (*merge.Changes, error) {
-	return merge.DiffFleet(ctx, fleetSide(base), fleetSide(revision), repairedBlobs(store), merge.FleetOptions{})
+func diffManifests(ctx context.Context, store *output.Store, base, revision *output.Manifest) (*diff.Changes, error) {
+	return diff.DiffFleet(ctx, fleetSide(base), fleetSide(revision), repairedBlobs(store), diff.FleetOptions{})
 }

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/merge/diff"
 	"github.com/specharvest/specharvest/output"
 )
 
@@ -39,7 +39,7 @@ func (n *nightly) afterRun(ctx context.Context, started time.Time, res *nightlyR
 			for _, g := range c.Groups {
 				for _, f := range g.Changes {
 					metrics.Findings[string(f.Level)]++
-					if f.Level == merge.LevelBreaking && (len(summary.BreakingGroups) == 0 || summary.BreakingGroups[len(summary.BreakingGroups)-1] != g.Key) {
+					if f.Level == diff.LevelBreaking && (len(summary.BreakingGroups) == 0 || summary.BreakingGroups[len(summary.BreakingGroups)-1] != g.Key) {
 						summary.BreakingGroups = append(summary.BreakingGroups, g.Key)
 					}
 				}

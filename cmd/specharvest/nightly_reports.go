@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/merge/diff"
 	"github.com/specharvest/specharvest/output"
 )
 
@@ -37,7 +38,7 @@ func (n *nightly) writeReports(ctx context.Context, store *output.Store, snap *o
 	return n.writeCatalog(ctx, store, snap, m, facts, changes)
 }
 
-func (n *nightly) writeCatalog(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, m *output.Manifest, facts *factsCache, changes *merge.Changes) error {
+func (n *nightly) writeCatalog(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, m *output.Manifest, facts *factsCache, changes *diff.Changes) error {
 	in := merge.CatalogInput{Snapshot: m.ID, Previous: m.Previous, Generated: m.Started}
 	for _, s := range m.Specs {
 		g := output.CatalogGroupOf(s)
@@ -72,7 +73,7 @@ func (n *nightly) writeCatalog(ctx context.Context, store *output.Store, snap *o
 	return nil
 }
 
-func timelineEntryOf(m *output.Manifest, c *merge.Changes) merge.TimelineEntry {
+func timelineEntryOf(m *output.Manifest, c *diff.Changes) merge.TimelineEntry {
 	t := merge.TimelineEntry{ID: m.ID, Started: m.Started, Specs: m.Summary.Specs, OK: m.Summary.OK,
 		Failed: m.Summary.Failed, Stale: m.Summary.Stale, Invalid: m.Summary.Invalid, Operations: m.Summary.Operations}
 	if c != nil {
@@ -83,7 +84,7 @@ func timelineEntryOf(m *output.Manifest, c *merge.Changes) merge.TimelineEntry {
 }
 
 // catalogChanges gives the catalog the diff in its own input shape.
-func catalogChanges(c *merge.Changes) *merge.CatalogChangesInput {
+func catalogChanges(c *diff.Changes) *merge.CatalogChangesInput {
 	in := &merge.CatalogChangesInput{Base: c.Base, Summary: c.Summary}
 	for _, g := range c.Groups {
 		in.Groups = append(in.Groups, merge.CatalogGroupChangeInput{Key: g.Key, Change: g.Change, Error: g.Error, Findings: g.Changes})

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/merge/diff"
 	"github.com/specharvest/specharvest/output"
 )
 
@@ -24,7 +24,7 @@ func TestReadmeListsEveryRule(t *testing.T) {
 		t.Fatal(err)
 	}
 	var table bytes.Buffer
-	if err := output.WriteRuleTable(&table, merge.Rules(), "markdown"); err != nil {
+	if err := output.WriteRuleTable(&table, diff.Rules(), "markdown"); err != nil {
 		t.Fatal(err)
 	}
 	section := regexp.MustCompile(`(?s)(<!-- rules:begin[^\n]*-->\n)(.*?)(<!-- rules:end -->)`)
@@ -42,7 +42,7 @@ func TestReadmeListsEveryRule(t *testing.T) {
 		}
 		return
 	}
-	t.Fatal("README.md's rule table differs from merge.Rules(); run go test ./cmd/specharvest -run TestReadmeListsEveryRule -update-readme")
+	t.Fatal("README.md's rule table differs from diff.Rules(); run go test ./cmd/specharvest -run TestReadmeListsEveryRule -update-readme")
 }
 
 func TestHelpListsCommandsExitCodesAndRules(t *testing.T) {
@@ -61,7 +61,7 @@ func TestHelpListsCommandsExitCodesAndRules(t *testing.T) {
 			t.Errorf("--help does not list exit code %q", want)
 		}
 	}
-	for _, r := range merge.Rules() {
+	for _, r := range diff.Rules() {
 		if !strings.Contains(out.String(), r.ID) {
 			t.Errorf("--help does not list rule %s", r.ID)
 		}

@@ -10,7 +10,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/merge/diff"
 	"github.com/specharvest/specharvest/output"
 )
 
@@ -112,7 +112,7 @@ func printHelp(w io.Writer) {
 	fmt.Fprintln(w, exitCodesHelp)
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Diff rules (a finding's id and level; `specharvest diff --rules --format markdown` prints them as a table):")
-	_ = output.WriteRuleTable(w, merge.Rules(), "text")
+	_ = output.WriteRuleTable(w, diff.Rules(), "text")
 }
 
 // usageError is a bad flag, a missing argument or a bad config: exit 2.

@@ -1,4 +1,4 @@
-package merge
+package diff
 
 // Level grades a finding by what it does to a client that worked before.
 type Level string

@@ -1,4 +1,4 @@
-package merge
+package diff
 
 import (
 	"context"
@@ -56,6 +56,17 @@ func (c *Changes) HasBreaking() bool {
 func (c *Changes) HasChanges() bool {
 	s := c.Summary
 	return s.GroupsAdded+s.GroupsRemoved+s.GroupsChanged > 0 || s.Breaking+s.NonBreaking > 0
+}
+
+// ChangeSummary counts what changed between two snapshots: the summary
+// of changes.json.
+type ChangeSummary struct {
+	GroupsAdded   int `json:"groups_added"`
+	GroupsRemoved int `json:"groups_removed"`
+	GroupsChanged int `json:"groups_changed"`
+	GroupsStale   int `json:"groups_stale"`
+	Breaking      int `json:"breaking"`
+	NonBreaking   int `json:"non_breaking"`
 }
 
 // FleetSide is one snapshot as the fleet diff needs it: its id and, per

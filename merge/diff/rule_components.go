@@ -1,4 +1,4 @@
-package merge
+package diff
 
 // Shared schemas are compared once each, in every direction they are
 // used, and each finding lists the operations that reach them: one root

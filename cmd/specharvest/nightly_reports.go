@@ -35,7 +35,10 @@ func (n *nightly) writeReports(ctx context.Context, store *output.Store, snap *o
 		return err
 	}
 	res.changes = changes
-	return n.writeCatalog(ctx, store, snap, m, facts, changes)
+	if err := n.writeCatalog(ctx, store, snap, m, facts, changes); err != nil {
+		return err
+	}
+	return n.writePages(ctx, snap)
 }
 
 func (n *nightly) writeCatalog(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, m *output.Manifest, facts *factsCache, changes *diff.Changes) error {

@@ -27,16 +27,29 @@
     return h;
   }
   function fold(s) { return String(s || '').toLowerCase(); }
+  // The reference page reads which document to show from its fragment.
+  function referenceLink(g) {
+    return 'reference.html#spec=' + g.sha256 + '&key=' + encodeURIComponent(g.key);
+  }
 
   // ---- totals -------------------------------------------------------------
   (function renderTotals() {
     var t = data.totals || {};
     var box = document.getElementById('totals');
-    [['groups', 'groups'], ['operations', 'operations'], ['ok', 'ok'], ['changed', 'changed'],
-      ['breaking', 'breaking'], ['stale', 'stale'], ['failed', 'failed'], ['invalid', 'invalid']].forEach(function (k) {
-      var c = el('div', 'card' + ((k[0] === 'breaking' || k[0] === 'failed') && t[k[0]] > 0 ? ' bad' : ''));
-      c.appendChild(el('b', '', t[k[0]] || 0));
-      c.appendChild(el('span', '', k[1]));
+    // The change cards count what the changes section counts: a group
+    // added or removed is not "changed", it has a card of its own.
+    var s = (data.changes && data.changes.summary) || {};
+    var counts = {
+      groups: t.groups, operations: t.operations, ok: t.ok, changed: s.groups_changed,
+      added: s.groups_added, removed: s.groups_removed, breaking: t.breaking, stale: t.stale,
+      failed: t.failed, invalid: t.invalid
+    };
+    ['groups', 'operations', 'ok', 'changed', 'added', 'removed', 'breaking', 'stale', 'failed', 'invalid'].forEach(function (k) {
+      if ((k === 'added' || k === 'removed') && !counts[k]) { return; }
+      var c = el('div', 'card' + ((k === 'breaking' || k === 'failed' || k === 'removed') && counts[k] > 0 ? ' bad' : ''));
+      c.setAttribute('data-card', k);
+      c.appendChild(el('b', '', counts[k] || 0));
+      c.appendChild(el('span', '', k));
       box.appendChild(c);
     });
   })();
@@ -86,13 +99,18 @@
     if (g.breaking) { row.appendChild(badge('l-breaking', g.breaking + ' breaking')); }
     var hint = el('span', 'hint');
     row.appendChild(hint);
-    var href = safeHref(g.document);
-    if (href) {
-      var a = el('a', 'doc', 'document');
-      a.href = href;
+    var links = el('span', 'links');
+    function link(text, target, cls) {
+      var a = el('a', cls, text);
+      a.href = target;
       a.addEventListener('click', function (ev) { ev.stopPropagation(); });
-      row.appendChild(a);
+      links.appendChild(a);
     }
+    if (/^[0-9a-f]{64}$/.test(g.sha256 || '')) { link('reference', referenceLink(g), 'ref'); }
+    link('history', 'history.html#' + encodeURIComponent(g.key), 'hist');
+    var href = safeHref(g.document);
+    if (href) { link('document', href, 'doc'); }
+    row.appendChild(links);
     wrap.appendChild(row);
     var state = { el: wrap, row: row, hint: hint, detail: null, open: false, hidden: false, matches: null };
     function toggle() { setOpen(i, !state.open); }
@@ -277,6 +295,7 @@
       });
       inst.el.hidden = !any;
     });
+    filterChanges();
     document.getElementById('result-count').textContent =
       visible === groups.length ? plural(groups.length, 'group') : 'Showing ' + visible + ' of ' + plural(groups.length, 'group');
   }
@@ -342,10 +361,15 @@
     var holder = el('div');
     box.appendChild(holder);
     var step = 100;
+    var done = 0;
+    var more = null;
     function add(from, to) {
       for (var k = from; k < to; k++) {
         var g = list[k];
         var div = el('div', 'change' + (g.breaking ? ' has-breaking' : ''));
+        changeRows.push({ el: div, hay: fold([g.key, g.change, g.error].concat((g.findings || []).map(function (f) {
+          return [f.id, f.level, f.operation, (f.operations || []).join(' '), f.location, f.message].join(' ');
+        })).join(' ')) });
         var head = el('div', 'change-head');
         head.appendChild(badge('c-' + fold(g.change).replace(/[^a-z]/g, ''), g.change));
         var name = el('a', 'mono', g.key);
@@ -358,20 +382,52 @@
         if (g.error) { div.appendChild(el('p', 'muted', 'Not compared: ' + g.error)); }
         if (g.findings && g.findings.length) {
           div.appendChild(findingList(g.findings, 10));
+          var ex = el('a', 'explore', 'before and after');
+          ex.href = 'changes.html#' + encodeURIComponent(g.key);
+          div.appendChild(ex);
         } else if (!g.error && changeNote[g.change]) {
           div.appendChild(el('p', 'muted', changeNote[g.change]));
         }
         holder.appendChild(div);
       }
+      done = to;
     }
-    var done = Math.min(step, list.length);
-    add(0, done);
+    add(0, Math.min(step, list.length));
     if (list.length > done) {
-      var more = el('button', 'more', 'Show all ' + plural(list.length, 'changed group'));
+      more = el('button', 'more', 'Show all ' + plural(list.length, 'changed group'));
       more.type = 'button';
-      more.addEventListener('click', function () { more.remove(); add(done, list.length); });
+      more.addEventListener('click', function () { showAllChanges(); });
       box.appendChild(more);
     }
+    changeCount = el('p', 'muted change-count');
+    changeCount.hidden = true;
+    box.insertBefore(changeCount, holder);
+    showAllChanges = function () {
+      if (more) { more.remove(); more = null; }
+      if (done < list.length) { add(done, list.length); }
+    };
+  }
+
+  // The search box filters the changes as it filters the groups: a changed
+  // group stays listed when every word typed is in its key or in one of
+  // its findings (rule, level, operation, location or message).
+  var changeRows = [];
+  var changeCount = null;
+  var showAllChanges = function () {};
+  function filterChanges() {
+    if (!changeCount) { return; }
+    if (query.length) { showAllChanges(); }
+    var shown = 0;
+    changeRows.forEach(function (r) {
+      var ok = true;
+      for (var t = 0; t < query.length; t++) {
+        if (r.hay.indexOf(query[t]) < 0) { ok = false; break; }
+      }
+      r.el.hidden = !ok;
+      if (ok) { shown++; }
+    });
+    changeCount.hidden = !query.length;
+    changeCount.textContent = 'Showing ' + shown + ' of ' + plural(changeRows.length, 'changed group') + ' matching the filter';
   }
 
   // ---- timeline -----------------------------------------------------------

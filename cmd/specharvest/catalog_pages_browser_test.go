@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/specharvest/specharvest/harvest/xanotest"
+	"github.com/specharvest/specharvest/internal/browsertest"
+	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/output"
+)
+
+// pagesNights is how many nights the browser tests' store holds; the
+// simulated account changes between every two of them.
+const pagesNights = 6
+
+// pagesStore is a store of pagesNights nights made by the real binary
+// from a simulated account that changes every night, with one instance
+// down on the fourth night so the history has stale groups.
+type pagesStore struct {
+	dir   string
+	ids   []string // snapshot ids, oldest first
+	srv   *xanotest.Server
+	edits [][]xanotest.Edit // edits[n]: what changed before night n (n ≥ 1)
+	down  string            // the instance that was down on night 3 (0-based)
+}
+
+func buildPagesStore(t *testing.T) *pagesStore {
+	t.Helper()
+	dir := t.TempDir()
+	srv, err := xanotest.Start(context.Background(), xanotest.Options{Fleet: xanotest.Generate(demoFleet)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	cfgPath, env := writeXanoConfig(t, dir, srv.Master(), srv.APIKey(), "")
+	ps := &pagesStore{dir: filepath.Join(dir, "store"), srv: srv, edits: make([][]xanotest.Edit, pagesNights)}
+	ps.down = srv.Fleet().Instances[1].Name
+	for night := 0; night < pagesNights; night++ {
+		if night > 0 {
+			srv.SetGeneration(night + 1)
+			ps.edits[night] = srv.Edits(night, night+1)
+		}
+		if err := srv.SetInstanceDown(ps.down, night == 3); err != nil {
+			t.Fatal(err)
+		}
+		res := runBinary(t, env, "run", "--config", cfgPath)
+		if res.code != exitOK && res.code != exitPartial {
+			t.Fatalf("night %d exited %d: %s%s", night+1, res.code, res.stdout, res.stderr)
+		}
+	}
+	st, err := output.Open(context.Background(), ps.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	infos, err := st.Snapshots(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, info := range infos {
+		ps.ids = append(ps.ids, info.ID)
+	}
+	if len(ps.ids) != pagesNights {
+		t.Fatalf("the store holds %d snapshots, want %d", len(ps.ids), pagesNights)
+	}
+	if res := runBinary(t, nil, "verify", "--store", ps.dir); res.code != exitOK {
+		t.Fatalf("verify: %s%s", res.stdout, res.stderr)
+	}
+	return ps
+}
+
+func (ps *pagesStore) changes(t *testing.T, night int) *merge.Changes {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(ps.dir, "snapshots", ps.ids[night], output.ChangesFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c merge.Changes
+	if err := json.Unmarshal(data, &c); err != nil {
+		t.Fatal(err)
+	}
+	return &c
+}
+
+// requestLog records every URL a tab asks for, to prove a page fetched
+// nothing from outside the store.
+type requestLog struct {
+	mu   sync.Mutex
+	urls []string
+}
+
+func recordRequests(t *testing.T, tab context.Context) *requestLog {
+	t.Helper()
+	log := &requestLog{}
+	// The tab enables the network domain itself; listening is enough.
+	err := chromedp.Listen(tab, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
+			log.mu.Lock()
+			log.urls = append(log.urls, e.Request.URL)
+			log.mu.Unlock()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return log
+}
+
+// outside lists the requests that left origin (data: URLs are inline).
+func (l *requestLog) outside(origin string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, u := range l.urls {
+		if strings.HasPrefix(u, origin+"/") || strings.HasPrefix(u, "data:") || strings.HasPrefix(u, "blob:") {
+			continue
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+func (l *requestLog) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.urls...)
+}
+
+func waitReady(t *testing.T, tab context.Context, want string) {
+	t.Helper()
+	if _, err := chromedp.Run(tab, chromedp.Poll[bool](`document.body && document.body.dataset.ready !== undefined`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("the page never finished rendering: %v", err)
+	}
+	got, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.body.dataset.ready`))
+	if err != nil || got != want {
+		msg, _ := chromedp.Run(tab, chromedp.Evaluate[string](`(document.getElementById('ref-error') || {}).textContent || ''`))
+		t.Fatalf("the page finished as %q, want %q (%v) %s", got, want, err, msg)
+	}
+}
+
+// TestCatalogPagesInBrowser opens the pages of a six-night store in
+// headless Chromium, served over loopback as static files, and uses them
+// as a reader would.
+func TestCatalogPagesInBrowser(t *testing.T) {
+	browsertest.Find(t)
+	if testing.Short() {
+		t.Skip("six nights through the real binary and a browser: not under -short")
+	}
+	ps := buildPagesStore(t)
+	srv := httptest.NewServer(http.FileServer(http.Dir(ps.dir)))
+	t.Cleanup(srv.Close)
+	last := ps.ids[len(ps.ids)-1]
+	snapURL := srv.URL + "/snapshots/" + last + "/"
+
+	t.Run("reference", func(t *testing.T) {
+		m := readManifest(t, ps.dir, last)
+		var entry output.SpecEntry
+		for _, s := range m.Specs {
+			if s.Status == output.StatusOK && s.Valid && s.Operations >= 3 {
+				entry = s
+				break
+			}
+		}
+		if entry.Key == "" {
+			t.Fatal("no valid group with operations in the last snapshot")
+		}
+		browser := browsertest.Open(t, 90*time.Second)
+		tab := browser.Ctx
+		reqs := recordRequests(t, tab)
+		if err := chromedp.Do(tab, chromedp.Navigate(snapURL+output.ReferenceLink(entry.SHA256, entry.Key))); err != nil {
+			t.Fatal(err)
+		}
+		waitReady(t, tab, "true")
+		ops, err := chromedp.Run(tab, chromedp.Evaluate[[]string](
+			`Array.from(document.querySelectorAll('#redoc [data-section-id*="operation/"]')).map(e => e.getAttribute('data-section-id'))`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ops) < entry.Operations {
+			t.Errorf("the reference shows %d operations (%v), the document has %d", len(ops), ops, entry.Operations)
+		}
+		browser.Screenshot(t, "reference.png", false)
+
+		// The same page opens the merged document of the snapshot, every
+		// group's operations in one reference.
+		if err := chromedp.Do(tab, chromedp.Navigate(snapURL+output.MergedReferenceLink)); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(tab, chromedp.Reload()); err != nil {
+			t.Fatal(err)
+		}
+		waitReady(t, tab, "true")
+		merged, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll('#redoc [data-section-id*="operation/"]').length`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if merged < m.Summary.Operations {
+			t.Errorf("the merged reference shows %d operations, the snapshot has %d", merged, m.Summary.Operations)
+		}
+		browser.Screenshot(t, "reference-merged.png", false)
+		if out := reqs.outside(srv.URL); len(out) > 0 {
+			t.Errorf("the reference page asked for %v, outside the store", out)
+		}
+		for _, p := range browser.Problems() {
+			t.Errorf("console: %s", p)
+		}
+	})
+}

@@ -1,0 +1,82 @@
+(function () {
+  'use strict';
+  // Which document to show is in the fragment, so this one page serves
+  // every group of the snapshot and stays byte-identical from night to
+  // night: #spec=<sha256>&key=<group key> opens a stored document by its
+  // content address, #merged opens the snapshot's merged document. Only
+  // those two shapes are accepted, so the page can only ever load a file of
+  // the store, never a URL written into the fragment.
+  var started = performance.now();
+  var box = document.getElementById('redoc');
+  var problem = document.getElementById('ref-error');
+
+  function params() {
+    var out = {};
+    location.hash.slice(1).split('&').forEach(function (kv) {
+      var i = kv.indexOf('=');
+      var k = i < 0 ? kv : kv.slice(0, i);
+      var v = i < 0 ? '' : kv.slice(i + 1);
+      try { out[decodeURIComponent(k)] = decodeURIComponent(v); } catch (e) { /* ignore a malformed pair */ }
+    });
+    return out;
+  }
+
+  function fail(msg) {
+    problem.textContent = msg;
+    problem.hidden = false;
+    document.body.setAttribute('data-ready', 'error');
+  }
+
+  function show() {
+    var p = params();
+    var url;
+    var name;
+    problem.hidden = true;
+    document.body.removeAttribute('data-ready');
+    if ('merged' in p) {
+      url = 'merged.json';
+      name = 'every group, merged';
+    } else if (/^[0-9a-f]{64}$/.test(p.spec || '')) {
+      url = '../../blobs/sha256/' + p.spec.slice(0, 2) + '/' + p.spec;
+      name = p.key || p.spec;
+    } else {
+      fail('No document chosen: open this page from the catalog (index.html).');
+      return;
+    }
+    document.getElementById('ref-name').textContent = name;
+    document.title = 'API reference · ' + name;
+    var back = document.getElementById('back');
+    back.href = 'index.html' + (p.key ? '#' + encodeURIComponent(p.key) : '');
+    var hist = document.getElementById('history');
+    hist.hidden = !p.key;
+    if (p.key) { hist.href = 'history.html#' + encodeURIComponent(p.key); }
+    var raw = document.getElementById('raw');
+    raw.href = url;
+    raw.hidden = false;
+    if (typeof Redoc === 'undefined') {
+      fail('The renderer (redoc.standalone.js) did not load.');
+      return;
+    }
+    Redoc.init(url, {
+      // Everything the reader needs is in the document: no fonts, no
+      // links out, nothing fetched but the document itself.
+      hideHostname: false,
+      expandResponses: '200,201',
+      jsonSampleExpandLevel: 2,
+      pathInMiddlePanel: true,
+      theme: { typography: { fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
+        headings: { fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif' },
+        code: { fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace' } } }
+    }, box, function (err) {
+      if (err) {
+        fail('The document could not be rendered: ' + (err.message || err));
+        return;
+      }
+      document.body.setAttribute('data-render-ms', String(Math.round(performance.now() - started)));
+      document.body.setAttribute('data-ready', 'true');
+    });
+  }
+
+  window.addEventListener('hashchange', function () { started = performance.now(); show(); });
+  show();
+})();

@@ -17,7 +17,7 @@ import (
 
 	"github.com/specharvest/specharvest/harvest/xanotest"
 	"github.com/specharvest/specharvest/internal/browsertest"
-	"github.com/specharvest/specharvest/merge"
+	"github.com/specharvest/specharvest/merge/diff"
 	"github.com/specharvest/specharvest/output"
 )
 
@@ -80,13 +80,13 @@ func buildPagesStore(t *testing.T) *pagesStore {
 	return ps
 }
 
-func (ps *pagesStore) changes(t *testing.T, night int) *merge.Changes {
+func (ps *pagesStore) changes(t *testing.T, night int) *diff.Changes {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(ps.dir, "snapshots", ps.ids[night], output.ChangesFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c merge.Changes
+	var c diff.Changes
 	if err := json.Unmarshal(data, &c); err != nil {
 		t.Fatal(err)
 	}

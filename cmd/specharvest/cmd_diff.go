@@ -64,7 +64,10 @@ func cmdDiff(ctx context.Context, e *env, args []string) error {
 	case baseIsDoc && revisionIsDoc:
 		changes, err = diffDocuments(ctx, pos[0], pos[1])
 	case !baseIsDoc && !revisionIsDoc:
-		changes, err = diffSnapshots(ctx, *store, pos[0], pos[1])
+		var dir string
+		if dir, err = store.dir(e); err == nil {
+			changes, err = diffSnapshots(ctx, dir, pos[0], pos[1])
+		}
 	default:
 		doc, other := pos[0], pos[1]
 		if revisionIsDoc {
@@ -190,7 +193,7 @@ func diffSnapshots(ctx context.Context, storeDir, baseArg, revisionArg string) (
 		}
 		m, err := st.Manifest(ctx, id)
 		if err != nil {
-			return nil, fmt.Errorf("snapshot %s: %w", id, err)
+			return nil, err
 		}
 		sides[i] = fleetSide(m)
 	}

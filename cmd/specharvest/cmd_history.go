@@ -65,7 +65,11 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	key := strings.Trim(pos[0], "/")
-	st, err := openStore(ctx, *store)
+	dir, err := store.dir(e)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, dir)
 	if err != nil {
 		return err
 	}
@@ -74,7 +78,7 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if report.Present == 0 {
-		msg := fmt.Sprintf("group %q is in none of the %d snapshots of %s", key, report.Snapshots, *store)
+		msg := fmt.Sprintf("group %q is in none of the %d snapshots of %s", key, report.Snapshots, dir)
 		if len(similar) > 0 {
 			msg += "; did you mean " + strings.Join(similar, ", ") + "?"
 		}

@@ -17,7 +17,7 @@ const defaultConfigFile = "specharvest.yaml"
 
 func cmdRun(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "run")
-	configPath := fs.String("config", defaultConfigFile, "the config file")
+	configFlag := fs.String("config", "", "the config `FILE` (default: $"+configEnvVar+", else ./"+defaultConfigFile+")")
 	storeDir := fs.String("store", "", "the store folder (default: the config's store)")
 	failOn := fs.String("fail-on", "", "none, breaking or changes: exit 4 when this run's changes reach it (default: the config's diff.fail_on)")
 	quiet := fs.Bool("quiet", false, "print only warnings and errors, and no summary")
@@ -27,7 +27,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	} else if len(rest) > 0 {
 		return usagef("run takes no arguments, got %q", rest)
 	}
-	cfg, err := LoadConfig(*configPath, e.getenv)
+	path, _ := configPath(e, *configFlag)
+	cfg, err := LoadConfig(path, e.getenv)
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ func cmdSnapshots(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stdout, snapshotsUsage)
 		return nil
 	}
-	return usagef("unknown snapshots command %q; %s", sub, snapshotsUsage)
+	return usagef("unknown snapshots command %q%s (see `specharvest snapshots --help`)", sub, didYouMean(sub, []string{"list", "show", "prune", "export"}, ""))
 }
 
 func checkTextOrJSON(value string) error {
@@ -57,7 +57,11 @@ func snapshotsList(ctx context.Context, e *env, args []string) error {
 	if err := checkTextOrJSON(*format); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *store)
+	dir, err := store.dir(e)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, dir)
 	if err != nil {
 		return err
 	}
@@ -109,7 +113,11 @@ func snapshotsShow(ctx context.Context, e *env, args []string) error {
 	if err := checkTextOrJSON(*format); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *store)
+	dir, err := store.dir(e)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, dir)
 	if err != nil {
 		return err
 	}
@@ -186,7 +194,6 @@ func tableCell(s string) string {
 func snapshotsPrune(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "snapshots prune")
 	store := storeFlag(fs)
-	configPath := fs.String("config", "", "read retention (and the store) from this config `FILE`")
 	keepLast := fs.Int("keep-last", 0, "keep the newest `N` snapshots")
 	keepDaily := fs.Int("keep-daily", 0, "keep the newest snapshot of each of the last `N` days")
 	keepWeekly := fs.Int("keep-weekly", 0, "keep the newest snapshot of each of the last `N` weeks")
@@ -201,19 +208,12 @@ func snapshotsPrune(ctx context.Context, e *env, args []string) error {
 		return usagef("snapshots prune takes no arguments")
 	}
 
-	var policy output.Policy
-	dir := *store
-	if *configPath != "" {
-		cfg, err := LoadConfig(*configPath, e.getenv)
-		if err != nil {
-			return err
-		}
-		policy = output.Policy{KeepLast: cfg.Retention.KeepLast, KeepDaily: cfg.Retention.KeepDaily,
-			KeepWeekly: cfg.Retention.KeepWeekly, KeepMonthly: cfg.Retention.KeepMonthly}
-		if cfg.Store != "" && !flagGiven(fs, "store") {
-			dir = cfg.Store
-		}
+	dir, cfg, err := store.settings(e)
+	if err != nil {
+		return err
 	}
+	policy := output.Policy{KeepLast: cfg.Retention.KeepLast, KeepDaily: cfg.Retention.KeepDaily,
+		KeepWeekly: cfg.Retention.KeepWeekly, KeepMonthly: cfg.Retention.KeepMonthly}
 	for _, f := range []struct {
 		name  string
 		value int
@@ -312,7 +312,11 @@ func snapshotsExport(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 || *out == "" {
 		return usagef("usage: specharvest snapshots export ID|latest -o FILE.tar.gz [--store DIR]")
 	}
-	st, err := openStore(ctx, *store)
+	dir, err := store.dir(e)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, dir)
 	if err != nil {
 		return err
 	}

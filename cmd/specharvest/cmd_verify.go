@@ -16,7 +16,11 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 0 {
 		return usagef("usage: specharvest verify [--store DIR]")
 	}
-	st, err := openStore(ctx, *store)
+	dir, err := store.dir(e)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, dir)
 	if err != nil {
 		return err
 	}

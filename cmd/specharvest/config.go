@@ -235,16 +235,8 @@ func LoadConfig(path string, getenv func(string) (string, bool)) (*Config, error
 }
 
 func parseConfig(file string, data []byte, getenv func(string) (string, bool)) (*Config, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, &ConfigError{File: file, Line: yamlErrorLine(err), Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
-	}
-	cfg := &Config{}
-	if len(doc.Content) == 0 {
-		return nil, &ConfigError{File: file, Msg: "the file is empty"}
-	}
-	d := &configDecoder{file: file, getenv: getenv, lines: map[string]int{}}
-	if err := d.decode("", doc.Content[0], reflect.ValueOf(cfg).Elem()); err != nil {
+	cfg, d, err := decodeConfig(file, data, getenv)
+	if err != nil {
 		return nil, err
 	}
 	if err := d.check(cfg); err != nil {
@@ -253,15 +245,27 @@ func parseConfig(file string, data []byte, getenv func(string) (string, bool)) (
 	return cfg, nil
 }
 
+// decodeConfig reads the file into a Config, checking names and types but
+// not whether the sources make sense together (check does that).
+func decodeConfig(file string, data []byte, getenv func(string) (string, bool)) (*Config, *configDecoder, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		line, msg := yamlSyntaxError(data, err)
+		return nil, nil, &ConfigError{File: file, Line: line, Msg: msg}
+	}
+	cfg := &Config{}
+	if len(doc.Content) == 0 {
+		return nil, nil, &ConfigError{File: file, Msg: "the file is empty"}
+	}
+	d := &configDecoder{file: file, getenv: getenv, lines: map[string]int{}}
+	if err := d.decode("", doc.Content[0], reflect.ValueOf(cfg).Elem()); err != nil {
+		return nil, nil, err
+	}
+	return cfg, d, nil
+}
+
 var yamlLinePattern = regexp.MustCompile(`line (\d+)`)
 
-func yamlErrorLine(err error) int {
-	if m := yamlLinePattern.FindStringSubmatch(err.Error()); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return n
-	}
-	return 0
-}
 
 // configDecoder walks the YAML tree against the Config struct itself,
 // rather than using yaml's decoder, so that unknown keys, wrong types and

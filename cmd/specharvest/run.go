@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/specharvest/specharvest/merge/diff"
@@ -95,8 +96,15 @@ func runWith(ctx context.Context, e *env, args []string) int {
 			return code
 		}
 	}
-	fmt.Fprintf(e.stderr, "specharvest: unknown command %q\n\n", name)
-	printHelp(e.stderr)
+	names := make([]string, 0, len(commands()))
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	if strings.HasPrefix(name, "-") {
+		fmt.Fprintf(e.stderr, "specharvest: unknown flag %q%s (see `specharvest --help`)\n", name, didYouMean(name, []string{"--help", "--version"}, ""))
+		return exitUsage
+	}
+	fmt.Fprintf(e.stderr, "specharvest: unknown command %q%s (see `specharvest --help`)\n", name, didYouMean(name, names, ""))
 	return exitUsage
 }
 
@@ -185,11 +193,8 @@ func newFlagSet(e *env, name string) *flag.FlagSet {
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, &usageError{err: err}
+		if err := parseQuietly(fs, args); err != nil {
+			return nil, err
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {

@@ -12,13 +12,46 @@ import (
 )
 
 // defaultStoreDir is the store of config.example.yaml, so a command run
-// without --store finds what `run` wrote with the example config.
+// without --store or a config finds what `run` wrote with the example config.
 const defaultStoreDir = "./api-catalog"
 
-// storeFlag registers --store on fs; every command that reads or writes a
-// store uses it, so the flag reads the same everywhere.
-func storeFlag(fs *flag.FlagSet) *string {
-	return fs.String("store", defaultStoreDir, "the store `DIR`")
+// storeFlags are the flags of every command that touches a store: the
+// store itself and the config file to read it (and retention, and the
+// ignore list) from. A flag typed on the command line overrides the
+// config; the config overrides the defaults.
+type storeFlags struct {
+	fs     *flag.FlagSet
+	store  *string
+	config *string
+}
+
+// storeFlag registers --store and --config on fs, so they read the same
+// in every command.
+func storeFlag(fs *flag.FlagSet) *storeFlags {
+	return &storeFlags{fs: fs,
+		store:  fs.String("store", defaultStoreDir, "the store `DIR` (default: the config's store, else "+defaultStoreDir+")"),
+		config: fs.String("config", "", "read the store and retention from this config `FILE` (default: $"+configEnvVar+", else ./"+defaultConfigFile+" when it exists)"),
+	}
+}
+
+// settings reads the config the command should follow, and the store
+// folder the flags and the config name together.
+func (f *storeFlags) settings(e *env) (dir string, cfg *Config, err error) {
+	cfg, err = loadSettings(e, *f.config)
+	if err != nil {
+		return "", nil, err
+	}
+	dir = *f.store
+	if !flagGiven(f.fs, "store") && cfg.Store != "" {
+		dir = cfg.Store
+	}
+	return dir, cfg, nil
+}
+
+// dir is the store folder alone.
+func (f *storeFlags) dir(e *env) (string, error) {
+	dir, _, err := f.settings(e)
+	return dir, err
 }
 
 // openStore opens an existing store for a command that only reads it or
@@ -63,7 +96,34 @@ func resolveSnapshotID(ctx context.Context, st *output.Store, arg string) (strin
 	if err := output.ValidateID(arg); err != nil {
 		return "", &usageError{err: err}
 	}
-	return arg, nil
+	if _, err := st.Manifest(ctx, arg); !errors.Is(err, output.ErrNoSnapshot) {
+		return arg, err
+	}
+	snaps, err := st.Snapshots(ctx)
+	if err != nil {
+		return "", err
+	}
+	return "", missingSnapshot(st, arg, snaps)
+}
+
+// newestShown is how many snapshot ids an error about a missing one lists.
+const newestShown = 5
+
+// missingSnapshot says which snapshots do exist, newest first, so the
+// user can pick one without another command.
+func missingSnapshot(st *output.Store, id string, snaps []output.SnapshotInfo) error {
+	if len(snaps) == 0 {
+		return fmt.Errorf("snapshot %s: %w in %s, which has no snapshots yet", id, output.ErrNoSnapshot, st.Dir())
+	}
+	var ids []string
+	for i := len(snaps) - 1; i >= 0 && len(ids) < newestShown; i-- {
+		ids = append(ids, snaps[i].ID)
+	}
+	more := ""
+	if len(snaps) > len(ids) {
+		more = fmt.Sprintf(", and %d older (specharvest snapshots list)", len(snaps)-len(ids))
+	}
+	return fmt.Errorf("snapshot %s: %w in %s; the newest are %s%s", id, output.ErrNoSnapshot, st.Dir(), strings.Join(ids, ", "), more)
 }
 
 // snapshotBeforeLatest resolves "latest~N", the Nth complete snapshot

@@ -266,7 +266,6 @@ func decodeConfig(file string, data []byte, getenv func(string) (string, bool)) 
 
 var yamlLinePattern = regexp.MustCompile(`line (\d+)`)
 
-
 // configDecoder walks the YAML tree against the Config struct itself,
 // rather than using yaml's decoder, so that unknown keys, wrong types and
 // missing variables all report the exact line and dotted key.

@@ -25,7 +25,11 @@ func cmdUnlock(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 0 {
 		return usagef("usage: specharvest unlock [--store DIR] [--force]")
 	}
-	st, err := openStore(ctx, *store)
+	dir, err := store.dir(e)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, dir)
 	if err != nil {
 		return err
 	}

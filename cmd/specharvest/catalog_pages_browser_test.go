@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -216,4 +217,91 @@ func TestCatalogPagesInBrowser(t *testing.T) {
 			t.Errorf("console: %s", p)
 		}
 	})
+
+	t.Run("history", func(t *testing.T) {
+		// The ground truth is the simulator's: before night 2 one group
+		// had a query parameter made required, a breaking change; on
+		// night 4 one instance was down, so its groups were stale.
+		const breakingNight, staleNight = 1, 3
+		var edit xanotest.Edit
+		for _, e := range ps.edits[breakingNight] {
+			if e.Kind == xanotest.EditParameterBecameRequired {
+				edit = e
+			}
+		}
+		if edit.Group == "" {
+			t.Fatalf("no parameter-became-required edit before night %d: %v", breakingNight+1, ps.edits[breakingNight])
+		}
+		breakingKey := ""
+		for _, s := range readManifest(t, ps.dir, ps.ids[breakingNight]).Specs {
+			// The manifest names the instance by its display name; its key
+			// by the name the simulator's edits use.
+			if strings.Split(s.Key, "/")[1] == edit.Instance && s.Workspace == edit.Workspace && s.Group == edit.Group {
+				breakingKey = s.Key
+			}
+		}
+		staleKey := ""
+		for _, s := range readManifest(t, ps.dir, ps.ids[staleNight]).Specs {
+			if s.Status == output.StatusStale && s.Key != breakingKey {
+				staleKey = s.Key
+			}
+		}
+		if breakingKey == "" || staleKey == "" {
+			t.Fatalf("no group for the edit %+v (%q) or no stale group on night %d (%q)", edit, breakingKey, staleNight+1, staleKey)
+		}
+
+		browser := browsertest.Open(t, 90*time.Second)
+		tab := browser.Ctx
+		reqs := recordRequests(t, tab)
+		if err := chromedp.Do(tab, chromedp.Navigate(snapURL+output.HistoryFile)); err != nil {
+			t.Fatal(err)
+		}
+		cell := func(key string, col int) (class, fill string) {
+			t.Helper()
+			got, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`(() => {
+				const r = Array.from(document.querySelectorAll('svg.fleet-timeline rect[data-key]')).find(r =>
+					r.dataset.key === `+jsString(key)+` && +r.dataset.from <= `+itoa(col)+` && `+itoa(col)+` <= +r.dataset.to);
+				return r ? [r.dataset.class, getComputedStyle(r).fill] : ['', ''];
+			})()`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got[0], got[1]
+		}
+		if class, fill := cell(breakingKey, breakingNight); class != "breaking" || fill != "rgb(207, 34, 46)" {
+			t.Errorf("%s on night %d is drawn %q in %s, want breaking in red", breakingKey, breakingNight+1, class, fill)
+		}
+		if class, _ := cell(breakingKey, 0); class != "same" {
+			t.Errorf("%s on the first night is drawn %q, want same", breakingKey, class)
+		}
+		if class, fill := cell(staleKey, staleNight); class != "stale" || !strings.Contains(fill, "#stale") {
+			t.Errorf("%s on night %d is drawn %q in %s, want stale stripes", staleKey, staleNight+1, class, fill)
+		}
+		charts, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll('svg.group-chart').length`))
+		if err != nil || charts == 0 {
+			t.Errorf("the history page has %d group charts (%v)", charts, err)
+		}
+		browser.Screenshot(t, "history-fleet.png", false)
+		if err := chromedp.Do(tab, chromedp.Navigate(snapURL+output.HistoryFile+"#"+breakingKey)); err != nil {
+			t.Fatal(err)
+		}
+		bars, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelector('svg.group-chart[data-key=' + JSON.stringify(`+jsString(breakingKey)+`) + '] rect[data-class="breaking"][data-col="`+itoa(breakingNight)+`"]') ? 1 : 0`))
+		if err != nil || bars != 1 {
+			t.Errorf("the chart of %s has no breaking bar on night %d (%v)", breakingKey, breakingNight+1, err)
+		}
+		browser.Screenshot(t, "history-group.png", false)
+		if out := reqs.outside(srv.URL); len(out) > 0 {
+			t.Errorf("the history page asked for %v, outside the store", out)
+		}
+		for _, p := range browser.Problems() {
+			t.Errorf("console: %s", p)
+		}
+	})
 }
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

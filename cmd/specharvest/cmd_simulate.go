@@ -40,6 +40,14 @@ func cmdSimulate(ctx context.Context, e *env, args []string) error {
 	apiKey := fs.String("api-key", "", "Developer API key to accept (default: derived from the seed)")
 	metaToken := fs.String("meta-token", "", "Metadata API token to accept (default: derived from the seed)")
 	olderRelease := fs.Bool("older-release", false, "Metadata API /openapi answers 404; only documentation.link works")
+	portsFrom := fs.Int("ports-from", 0, "listen on fixed ports: the master on `N`, instance i on N+1+i, so a restarted simulator is the same account")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: specharvest simulate [flags]")
+		fmt.Fprintln(fs.Output(), "\nServes a simulated Xano account on 127.0.0.1 and prints one JSON line (master, api_key, meta_token, instances, groups) once it listens.")
+		fs.PrintDefaults()
+		fmt.Fprintln(fs.Output())
+		fmt.Fprint(fs.Output(), simControlsHelp)
+	}
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -51,6 +59,9 @@ func cmdSimulate(ctx context.Context, e *env, args []string) error {
 		if v < 0 || v > 1 {
 			return usagef("--%s must be between 0 and 1, got %v", name, v)
 		}
+	}
+	if *portsFrom < 0 || *portsFrom > 65535-*instances-1 {
+		return usagef("--ports-from must be a port with room for the master and %d instances above it, got %d", *instances, *portsFrom)
 	}
 	if *instances < 1 || *workspaces < 1 || *groups < 1 || *endpoints < 1 || *generation < 1 {
 		return usagef("--instances, --workspaces, --groups, --endpoints and --generation must be at least 1")
@@ -83,8 +94,12 @@ func cmdSimulate(ctx context.Context, e *env, args []string) error {
 	if *truncateRate > 0 {
 		faults = append(faults, xanotest.Fault{Kind: xanotest.FaultTruncate, Rate: *truncateRate})
 	}
-	srv, err := xanotest.Start(ctx, xanotest.Options{Fleet: fleet, Addr: *addr, APIKey: *apiKey, MetaToken: *metaToken,
-		Latency: *latency, Faults: faults, RateLimit: limit, Seed: *seed, OlderRelease: *olderRelease})
+	masterAddr := *addr
+	if *portsFrom > 0 && !flagGiven(fs, "addr") {
+		masterAddr = "" // the master takes the first of the fixed ports
+	}
+	srv, err := xanotest.Start(ctx, xanotest.Options{Fleet: fleet, Addr: masterAddr, APIKey: *apiKey, MetaToken: *metaToken,
+		Latency: *latency, Faults: faults, RateLimit: limit, Seed: *seed, OlderRelease: *olderRelease, PortsFrom: *portsFrom})
 	if err != nil {
 		return err
 	}
@@ -100,6 +115,30 @@ func cmdSimulate(ctx context.Context, e *env, args []string) error {
 	<-ctx.Done()
 	return nil
 }
+
+// simControlsHelp documents the simulator's runtime controls
+// (xanotest.SimRoutes; a test keeps the two equal), each with a curl line.
+const simControlsHelp = `Runtime controls, served by the master (MASTER is "master" of the printed line; not counted in stats):
+  GET  /__sim/stats                 requests, errors and bytes served, per listener
+       curl -s $MASTER/__sim/stats
+  GET  /__sim/fleet                 instances, workspaces and groups with their ids and formats (no secrets)
+       curl -s $MASTER/__sim/fleet
+  GET  /__sim/edits?from=N&to=M     the edits between two generations: what a diff of those nights must find
+       curl -s "$MASTER/__sim/edits?from=1&to=2"
+  GET  /__sim/generation            the generation being served
+       curl -s $MASTER/__sim/generation
+  POST /__sim/generation?n=N        serve generation N from now on: the next night, on the same ports
+       curl -s -X POST "$MASTER/__sim/generation?n=2"
+  POST /__sim/expire-tokens         every authToken issued so far answers 401 until tokenUrl is fetched again
+       curl -s -X POST $MASTER/__sim/expire-tokens
+  POST /__sim/instance?name=NAME&down=true|false
+                                    the instance answers 503 (its port stays bound), or comes back
+       curl -s -X POST "$MASTER/__sim/instance?name=acme-prod&down=true"
+
+Restarting simulate (say with --generation 2) moves every instance to new ports, and the
+documents' servers move with them, unless --ports-from N keeps the ports; POST /__sim/generation
+on the running simulator is the other way to a second night.
+`
 
 // parseRateLimit reads "N/D" (10/20s); empty means no limit.
 func parseRateLimit(s string) (xanotest.RateLimit, error) {

@@ -106,5 +106,7 @@
 // counted in stats: GET /__sim/stats (Stats as JSON), GET /__sim/edits,
 // GET /__sim/fleet (names, ids, formats and expectations; no secrets),
 // POST /__sim/generation?n=N, POST /__sim/expire-tokens and
-// POST /__sim/instance?name=NAME&down=true|false.
+// POST /__sim/instance?name=NAME&down=true|false (SimRoutes lists them).
+// Options.PortsFrom fixes the ports, so a restarted simulator is the same
+// account.
 package xanotest

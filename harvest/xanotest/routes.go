@@ -463,8 +463,21 @@ func (s *Server) serveSim(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(http.StatusOK, map[string]any{"name": q.Get("name"), "down": down})
 	default:
-		writeJSON(http.StatusNotFound, map[string]string{"error": "unknown simulator route"})
+		writeJSON(http.StatusNotFound, map[string]any{"error": "unknown simulator route", "routes": SimRoutes})
 	}
+}
+
+// SimRoutes lists the simulator's own routes, as the switch above serves
+// them; an unknown /__sim route answers with this list, and the command
+// line's help is tested against it, so a new control cannot go undocumented.
+var SimRoutes = []string{
+	"GET /__sim/stats",
+	"GET /__sim/fleet",
+	"GET /__sim/edits?from=N&to=M",
+	"GET /__sim/generation",
+	"POST /__sim/generation?n=N",
+	"POST /__sim/expire-tokens",
+	"POST /__sim/instance?name=NAME&down=true|false",
 }
 
 // fleetView is the fleet as GET /__sim/fleet shows it: names, ids and

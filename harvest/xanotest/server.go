@@ -23,8 +23,13 @@ import (
 type Options struct {
 	Fleet *Fleet // default: Generate(GenOptions{})
 	// Addr is the master's listen address (default 127.0.0.1:0). Instances
-	// always listen on 127.0.0.1:0, one listener each.
+	// listen on 127.0.0.1:0, one listener each, unless PortsFrom is set.
 	Addr string
+	// PortsFrom, when above zero, fixes every port: the master listens on
+	// 127.0.0.1:PortsFrom (unless Addr says otherwise) and the i-th
+	// instance on PortsFrom+1+i, so a restarted simulator serves the same
+	// URLs and looks like the same account to a crawler.
+	PortsFrom int
 	// APIKey (Developer API) and MetaToken (Metadata API) default to
 	// values derived from the fleet's seed.
 	APIKey    string
@@ -120,6 +125,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	if opts.Addr == "" {
 		opts.Addr = "127.0.0.1:0"
+		if opts.PortsFrom > 0 {
+			opts.Addr = fmt.Sprintf("127.0.0.1:%d", opts.PortsFrom)
+		}
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -161,7 +169,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 			s.closeListeners()
 			return nil, fmt.Errorf("two instances named %q", inst.Name)
 		}
-		ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
+		addr := "127.0.0.1:0"
+		if opts.PortsFrom > 0 {
+			addr = fmt.Sprintf("127.0.0.1:%d", opts.PortsFrom+1+i)
+		}
+		ln, err := lc.Listen(ctx, "tcp", addr)
 		if err != nil {
 			s.closeListeners()
 			return nil, fmt.Errorf("listen for instance %q: %w", inst.Name, err)

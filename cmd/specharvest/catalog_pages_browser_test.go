@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -292,6 +293,71 @@ func TestCatalogPagesInBrowser(t *testing.T) {
 		browser.Screenshot(t, "history-group.png", false)
 		if out := reqs.outside(srv.URL); len(out) > 0 {
 			t.Errorf("the history page asked for %v, outside the store", out)
+		}
+		for _, p := range browser.Problems() {
+			t.Errorf("console: %s", p)
+		}
+	})
+
+	t.Run("explorer", func(t *testing.T) {
+		// Before the last night one group's response property changed
+		// from integer to string: the explorer must show the integer
+		// before and the string after, both highlighted.
+		night := len(ps.ids) - 1
+		var edit xanotest.Edit
+		for _, e := range ps.edits[night] {
+			if e.Kind == xanotest.EditResponseTypeChanged {
+				edit = e
+			}
+		}
+		key := ""
+		for _, s := range readManifest(t, ps.dir, ps.ids[night]).Specs {
+			if strings.Split(s.Key, "/")[1] == edit.Instance && s.Workspace == edit.Workspace && s.Group == edit.Group {
+				key = s.Key
+			}
+		}
+		if key == "" {
+			t.Fatalf("no group for the edit %+v", edit)
+		}
+		browser := browsertest.Open(t, 90*time.Second)
+		tab := browser.Ctx
+		reqs := recordRequests(t, tab)
+		if err := chromedp.Do(tab, chromedp.Navigate(snapURL+output.ChangesHTML+"#"+url.PathEscape(key))); err != nil {
+			t.Fatal(err)
+		}
+		sides, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`(() => {
+			const g = document.getElementById(`+jsString(key)+`);
+			const f = g && g.querySelector('article[data-rule="response-property-type-changed"]');
+			if (!f) { return ['', '']; }
+			const text = sel => Array.from(f.querySelectorAll(sel)).map(td => td.textContent).join('\n');
+			return [text('td.before.changed'), text('td.after.changed')];
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(sides[0], `"integer"`) || !strings.Contains(sides[1], `"string"`) {
+			t.Errorf("the explorer shows, highlighted, before %q and after %q; want the integer before and the string after", sides[0], sides[1])
+		}
+		browser.Screenshot(t, "explorer.png", false)
+
+		// Every breaking finding of the night shows a highlighted change.
+		want := 0
+		for _, g := range ps.changes(t, night).Groups {
+			for _, f := range g.Changes {
+				if f.Level == diff.LevelBreaking {
+					want++
+				}
+			}
+		}
+		shown, err := chromedp.Run(tab, chromedp.Evaluate[int](`Array.from(document.querySelectorAll('article[data-level="breaking"]')).filter(a => a.querySelector('td.changed')).length`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want == 0 || shown != want {
+			t.Errorf("%d of the night's %d breaking findings show a highlighted before and after", shown, want)
+		}
+		if out := reqs.outside(srv.URL); len(out) > 0 {
+			t.Errorf("the explorer asked for %v, outside the store", out)
 		}
 		for _, p := range browser.Problems() {
 			t.Errorf("console: %s", p)

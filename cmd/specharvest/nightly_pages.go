@@ -11,8 +11,9 @@ import (
 
 // writePages writes the pages that sit next to index.html: the API
 // reference page and its renderer (identical every night, so stored
-// once) and the history page drawn from the last snapshots.
-func (n *nightly) writePages(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, m *output.Manifest, changes *diff.Changes) error {
+// once), the change explorer and the history page drawn from the last
+// snapshots.
+func (n *nightly) writePages(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, prev, m *output.Manifest, changes *diff.Changes) error {
 	files, err := output.SharedFiles()
 	if err != nil {
 		return err
@@ -22,13 +23,37 @@ func (n *nightly) writePages(ctx context.Context, store *output.Store, snap *out
 			return err
 		}
 	}
+	var b bytes.Buffer
+	err = output.WriteChangesHTML(ctx, &b, output.ExplorerInput{Snapshot: m.ID, Changes: changes,
+		Before: manifestDocuments(store, prev), After: manifestDocuments(store, m)})
+	if err != nil {
+		return fmt.Errorf("render %s: %w", output.ChangesHTML, err)
+	}
+	if err := snap.WriteFile(ctx, output.ChangesHTML, b.Bytes()); err != nil {
+		return err
+	}
 	hist, err := output.LoadHistory(ctx, store, m, changes, output.HistorySnapshots)
 	if err != nil {
 		return err
 	}
-	var b bytes.Buffer
+	b.Reset()
 	if err := output.WriteHistoryHTML(&b, hist); err != nil {
 		return fmt.Errorf("render %s: %w", output.HistoryFile, err)
 	}
 	return snap.WriteFile(ctx, output.HistoryFile, b.Bytes())
+}
+
+// manifestDocuments reads the stored documents of a manifest's groups.
+func manifestDocuments(store *output.Store, m *output.Manifest) output.DocumentReader {
+	return func(ctx context.Context, key string) ([]byte, string, error) {
+		if m == nil {
+			return nil, "", nil
+		}
+		e := m.Spec(key)
+		if e == nil || !e.HasBlob() {
+			return nil, "", nil
+		}
+		data, err := store.ReadBlob(ctx, e.SHA256)
+		return data, e.SHA256, err
+	}
 }

@@ -38,7 +38,7 @@ func (n *nightly) writeReports(ctx context.Context, store *output.Store, snap *o
 	if err := n.writeCatalog(ctx, store, snap, m, facts, changes); err != nil {
 		return err
 	}
-	return n.writePages(ctx, store, snap, m, changes)
+	return n.writePages(ctx, store, snap, prev, m, changes)
 }
 
 func (n *nightly) writeCatalog(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, m *output.Manifest, facts *factsCache, changes *diff.Changes) error {

@@ -265,9 +265,9 @@ func WriteRuleTable(w io.Writer, rules []diff.Rule, format string) error {
 	bw := bufio.NewWriter(w)
 	switch format {
 	case "markdown", "md":
-		fmt.Fprintf(bw, "| Rule | Level | Meaning |\n|---|---|---|\n")
+		fmt.Fprintf(bw, "| Rule | Level | Side | Meaning | Check |\n|---|---|---|---|---|\n")
 		for _, r := range rules {
-			fmt.Fprintf(bw, "| `%s` | %s | %s |\n", r.ID, r.Level, mdText(r.Description))
+			fmt.Fprintf(bw, "| `%s` | %s | %s | %s | `%s` |\n", r.ID, r.Level, r.Direction, mdText(r.Description), r.Check)
 		}
 	case "text", "":
 		width := 0
@@ -275,7 +275,7 @@ func WriteRuleTable(w io.Writer, rules []diff.Rule, format string) error {
 			width = max(width, len(r.ID))
 		}
 		for _, r := range rules {
-			fmt.Fprintf(bw, "  %-8s %-*s  %s\n", r.Level, width, r.ID, r.Description)
+			fmt.Fprintf(bw, "  %-8s %-*s  %-8s  %s\n", r.Level, width, r.ID, r.Direction, r.Description)
 		}
 	default:
 		return fmt.Errorf("rule table format %q: want text or markdown", format)

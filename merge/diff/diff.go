@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pb33f/go-yaml"
 	"github.com/pb33f/libopenapi"
 	"github.com/pb33f/libopenapi/datamodel"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
@@ -88,6 +89,7 @@ func Diff(ctx context.Context, base, revision []byte, opts DiffOptions) (finding
 		if err := d.run(ctx); err != nil {
 			return err
 		}
+		d.nothingSilent()
 		if !opts.SkipDocumentation {
 			d.documentationFindings(changes)
 		}
@@ -125,6 +127,9 @@ type specModel struct {
 	// change.
 	templates map[string][]string
 	usage     componentUsage
+	// root is the document's YAML tree, which the generic comparison
+	// (nothing silent) reads.
+	root *yaml.Node
 }
 
 type operationRef struct {
@@ -167,6 +172,7 @@ func buildModel(data []byte) (*specModel, error) {
 	}
 	m := &specModel{
 		doc:        &built.Model,
+		root:       doc.GetSpecInfo().RootNode,
 		operations: make(map[string]operationRef),
 		templates:  make(map[string][]string),
 	}
@@ -247,6 +253,7 @@ type differ struct {
 	// the documents are the same.
 	changes  *wcmodel.DocumentChanges
 	levels   map[string]Level
+	rules    map[string]Rule
 	findings []Finding
 	// seen drops exact repeats, which a schema reached twice through
 	// retargeted references would otherwise produce.
@@ -254,7 +261,7 @@ type differ struct {
 }
 
 func newDiffer(base, revision *specModel) *differ {
-	return &differ{base: base, revision: revision, levels: ruleLevels(), seen: make(map[string]bool)}
+	return &differ{base: base, revision: revision, levels: ruleLevels(), rules: ruleIndex(), seen: make(map[string]bool)}
 }
 
 // report adds one finding in scope s. A scope of one operation, however it

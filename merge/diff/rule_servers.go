@@ -15,7 +15,11 @@ func firstServer(servers []*v3.Server) (host, path string, ok bool) {
 	if len(servers) == 0 || servers[0] == nil {
 		return "", "", false
 	}
-	raw := servers[0].URL
+	return splitServerURL(servers[0].URL)
+}
+
+// splitServerURL splits a server URL into its host and base path.
+func splitServerURL(raw string) (host, path string, ok bool) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "", strings.TrimRight(raw, "/"), true

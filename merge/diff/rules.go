@@ -1,5 +1,10 @@
 package diff
 
+import (
+	"slices"
+	"strings"
+)
+
 // Level grades a finding by what it does to a client that worked before.
 type Level string
 
@@ -27,10 +32,22 @@ func (l Level) rank() int {
 // Rule is one kind of finding: a stable id that reports, CI filters and
 // the docs all refer to, the level every finding of that id carries, and
 // what it means for a client.
+//
+// Direction says which side of the exchange the rule judges: "request"
+// (what clients send), "response" (what they read; in callbacks and
+// webhooks the roles are reversed), "both", or "document". Keywords are
+// the OpenAPI keywords whose differences a finding of the rule accounts
+// for at its location ("*": everything at and below it), so the generic
+// comparison does not report them again (see law.go). Check names the
+// function that fires the rule, so a reader finds a rule's code from its
+// id; TestRuleRegistry keeps it true.
 type Rule struct {
-	ID          string `json:"id"`
-	Level       Level  `json:"level"`
-	Description string `json:"description"`
+	ID          string   `json:"id"`
+	Level       Level    `json:"level"`
+	Direction   string   `json:"direction"`
+	Description string   `json:"description"`
+	Keywords    []string `json:"keywords,omitempty"`
+	Check       string   `json:"check"`
 }
 
 // The rule ids. They are part of the output contract (changes.json,
@@ -118,6 +135,26 @@ const ExtensibleEnumExtension = "x-extensible-enum"
 // docs, --help, levels and the audit test are all derived from it. It is a
 // function, not a variable, so nothing can change the table at run time.
 func ruleTable() []Rule {
+	rules := append(modelRules(), keywordRules()...)
+	for i := range rules {
+		r := &rules[i]
+		m := ruleMeta(r.ID)
+		if r.Direction == "" {
+			r.Direction = m.direction
+		}
+		r.Keywords = m.keywords
+		r.Check = m.check
+		if r.Check == "" {
+			r.Check = "classifyChange"
+		}
+	}
+	slices.SortStableFunc(rules, func(a, b Rule) int { return a.Level.rank() - b.Level.rank() })
+	return rules
+}
+
+// modelRules are the rules judged on libopenapi's model, by the compare
+// functions of the rule_*.go files.
+func modelRules() []Rule {
 	return []Rule{
 		{ID: RuleAPIPathRemoved, Level: LevelBreaking, Description: "A path was removed; every operation under it is gone."},
 		{ID: RuleAPIOperationRemoved, Level: LevelBreaking, Description: "An operation (method on a path) was removed."},
@@ -157,7 +194,6 @@ func ruleTable() []Rule {
 		{ID: RuleRequestPropertyRemoved, Level: LevelWarning, Description: "A request property was removed: what clients send for it may be ignored or rejected."},
 		{ID: RuleRequestBodyRemoved, Level: LevelWarning, Description: "An operation no longer documents a request body."},
 		{ID: RuleServerHostChanged, Level: LevelWarning, Description: "The server's host changed, its base path did not."},
-		{ID: RuleAPIOperationDeprecated, Level: LevelWarning, Description: "An operation was marked deprecated."},
 
 		{ID: RuleAPIPathAdded, Level: LevelInfo, Description: "A new path."},
 		{ID: RuleAPIOperationAdded, Level: LevelInfo, Description: "A new operation on an existing path."},
@@ -181,6 +217,7 @@ func ruleTable() []Rule {
 		{ID: RuleResponseEnumValueRemoved, Level: LevelInfo, Description: "A response enum lost a value: clients just never see it."},
 		{ID: RuleResponsePropertyVariantRemoved, Level: LevelInfo, Description: "A response no longer takes one of its oneOf/anyOf shapes."},
 		{ID: RuleSecurityRequirementRelaxed, Level: LevelInfo, Description: "Authentication became optional, was removed, or gained an alternative."},
+		{ID: RuleAPIOperationDeprecated, Level: LevelInfo, Description: "An operation was marked deprecated: it still works; clients should plan to move."},
 		{ID: RuleDescriptionChanged, Level: LevelInfo, Description: "Descriptions changed (reported by libopenapi's change model)."},
 		{ID: RuleSummaryChanged, Level: LevelInfo, Description: "Summaries or titles changed."},
 		{ID: RuleExampleChanged, Level: LevelInfo, Description: "Examples changed."},
@@ -202,6 +239,15 @@ func RuleByID(id string) (Rule, bool) {
 	return Rule{}, false
 }
 
+// ruleIndex indexes the table by id.
+func ruleIndex() map[string]Rule {
+	idx := make(map[string]Rule)
+	for _, r := range ruleTable() {
+		idx[r.ID] = r
+	}
+	return idx
+}
+
 // ruleLevels indexes the table once per diff.
 func ruleLevels() map[string]Level {
 	levels := make(map[string]Level)
@@ -209,4 +255,88 @@ func ruleLevels() map[string]Level {
 		levels[r.ID] = r.Level
 	}
 	return levels
+}
+
+// meta is what the registry knows about a model rule beyond its table
+// line: the side it judges, the keywords its findings account for, and
+// the function that fires it.
+type meta struct {
+	direction string
+	keywords  []string
+	check     string
+}
+
+var (
+	maxKeywords = []string{"maximum", "exclusiveMaximum", "maxLength", "maxItems"}
+	minKeywords = []string{"minimum", "exclusiveMinimum", "minLength", "minItems"}
+)
+
+func ruleMeta(id string) meta {
+	switch id {
+	case RuleAPIPathRemoved, RuleAPIPathAdded, RuleAPIOperationRemoved, RuleAPIOperationAdded:
+		return meta{"request", []string{"*"}, "comparePaths"}
+	case RuleRequestParameterAddedRequired, RuleRequestParameterAdded, RuleRequestParameterRemoved:
+		return meta{"request", []string{"parameters"}, "compareParameters"}
+	case RuleRequestParameterBecameRequired, RuleRequestParameterBecameOptional:
+		return meta{"request", []string{"required"}, "compareParameters"}
+	case RuleRequestParameterTypeChanged, RuleRequestPropertyTypeChanged, RuleResponsePropertyTypeChanged:
+		// The schemas are too different to compare further.
+		return meta{sideOf(id), []string{"*"}, "compareTypes"}
+	case RuleRequestTypeWidened:
+		return meta{"request", []string{"type"}, "compareTypes"}
+	case RuleRequestParameterEnumValueRemoved, RuleRequestPropertyEnumValueRemoved, RuleRequestEnumValueAdded,
+		RuleResponsePropertyEnumValueAdded, RuleResponseExtensibleEnumValueAdded, RuleResponseEnumValueRemoved:
+		return meta{sideOf(id), []string{"enum"}, "compareEnum"}
+	case RuleRequestParameterMaxDecreased, RuleRequestPropertyMaxDecreased:
+		return meta{"request", maxKeywords, "compareLimits"}
+	case RuleRequestParameterMinIncreased, RuleRequestPropertyMinIncreased:
+		return meta{"request", minKeywords, "compareLimits"}
+	case RuleRequestParameterPatternChanged, RuleRequestPropertyPatternChanged:
+		return meta{"request", []string{"pattern"}, "compareLimits"}
+	case RuleRequestConstraintRelaxed:
+		return meta{"request", append(append([]string{"pattern", "enum"}, maxKeywords...), minKeywords...), "compareLimits"}
+	case RuleRequestBodyAddedRequired, RuleRequestBodyAdded, RuleRequestBodyRemoved:
+		return meta{"request", []string{"requestBody"}, "compareRequestBody"}
+	case RuleRequestBodyBecameRequired, RuleRequestBodyBecameOptional:
+		return meta{"request", []string{"required"}, "compareRequestBody"}
+	case RuleRequestMediaTypeRemoved, RuleRequestMediaTypeAdded, RuleResponseMediaTypeRemoved, RuleResponseMediaTypeAdded:
+		return meta{sideOf(id), []string{"content"}, "compareContent"}
+	case RuleRequestPropertyBecameRequired, RuleRequestPropertyBecameOptional, RuleResponsePropertyBecameOptional, RuleResponsePropertyBecameRequired:
+		return meta{sideOf(id), []string{"required"}, "compareProperties"}
+	case RuleRequestPropertyAddedRequired, RuleRequestPropertyAdded, RuleRequestPropertyRemoved,
+		RuleResponsePropertyRemoved, RuleResponseOptionalPropertyRemoved, RuleResponsePropertyAdded:
+		return meta{sideOf(id), []string{"properties"}, "compareProperties"}
+	case RuleRequestPropertyBecameNotNullable, RuleResponsePropertyBecameNullable:
+		return meta{sideOf(id), []string{"nullable"}, "compareNullable"}
+	case RuleRequestPropertyVariantRemoved, RuleRequestPropertyVariantAdded, RuleResponsePropertyVariantAdded, RuleResponsePropertyVariantRemoved:
+		return meta{sideOf(id), []string{"oneOf", "anyOf"}, "compareVariants"}
+	case RuleResponseSuccessStatusRemoved, RuleResponseNonSuccessStatusRemoved, RuleResponseStatusAdded:
+		return meta{"response", []string{"responses"}, "compareResponses"}
+	case RuleSecurityRequirementAdded, RuleSecurityRequirementChanged, RuleSecurityRequirementRelaxed:
+		return meta{"request", []string{"security", "type", "in", "name", "scheme"}, "compareSecurity"}
+	case RuleServerBasePathChanged, RuleServerHostChanged:
+		return meta{"document", []string{"servers"}, "compareServers"}
+	case RuleAPIOperationDeprecated:
+		return meta{"request", []string{"deprecated"}, "compareOperation"}
+	case RuleDescriptionChanged, RuleSummaryChanged, RuleExampleChanged, RuleExtensionChanged:
+		return meta{"document", nil, "documentationRule"}
+	case RuleContractChanged:
+		return meta{"", nil, "classify"}
+	case RuleUnusedComponentChanged:
+		return meta{"", nil, "compareComponentTrees"}
+	case RuleServerChanged:
+		return meta{"", nil, "serverRule"}
+	}
+	return meta{}
+}
+
+// sideOf reads a rule's side from its id.
+func sideOf(id string) string {
+	switch {
+	case strings.HasPrefix(id, "request-"):
+		return "request"
+	case strings.HasPrefix(id, "response-"):
+		return "response"
+	}
+	return "both"
 }

@@ -2,9 +2,14 @@ package diff
 
 import (
 	"context"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -55,6 +60,7 @@ func TestRulePairs(t *testing.T) {
 		RuleResponsePropertyTypeChanged:    true,
 		RuleSecurityRequirementChanged:     true,
 		RuleServerBasePathChanged:          true,
+		RuleRequestParameterSerialization:  true,
 	}
 	dirs, err := os.ReadDir(filepath.Join("testdata", "diff"))
 	if err != nil {
@@ -91,15 +97,19 @@ func TestRulePairs(t *testing.T) {
 			if !found {
 				t.Errorf("rule %s did not fire; findings: %+v", id, findings)
 			}
-			// The reverse edit must not report the same rule: direction
-			// matters. A few changes break both ways (a type swapped for
-			// an unrelated one, another pattern, another base path).
-			if symmetricRules[id] {
-				return
-			}
+			// The reverse edit is a contract change too: nothing silent.
 			reverse, err := Diff(context.Background(), revision, base, DiffOptions{})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if len(reverse) == 0 {
+				t.Errorf("the reverse edit of %s gave no finding", id)
+			}
+			// It must not report the same rule: direction matters. A few
+			// changes break both ways (a type swapped for an unrelated
+			// one, another pattern, another base path).
+			if symmetricRules[id] {
+				return
 			}
 			for _, f := range reverse {
 				if f.ID == id && rule.Level == LevelBreaking {
@@ -117,4 +127,61 @@ func readTestdata(t testing.TB, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestRuleRegistry audits the link from each rule to its code: every
+// rule names a side, and the function its Check names exists in this
+// package and mentions the rule's constant, so a reader going from an id
+// to its check lands on the code that fires it.
+func TestRuleRegistry(t *testing.T) {
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, ".", func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	constants := make(map[string]string) // rule id -> constant name
+	bodies := make(map[string]string)    // function name -> source
+	for _, pkg := range pkgs {
+		for name, file := range pkg.Files {
+			src, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, decl := range file.Decls {
+				switch decl := decl.(type) {
+				case *ast.FuncDecl:
+					bodies[decl.Name.Name] = string(src[fset.Position(decl.Pos()).Offset:fset.Position(decl.End()).Offset])
+				case *ast.GenDecl:
+					for _, spec := range decl.Specs {
+						vs, ok := spec.(*ast.ValueSpec)
+						if !ok {
+							continue
+						}
+						for i, n := range vs.Names {
+							if i < len(vs.Values) {
+								if lit, ok := vs.Values[i].(*ast.BasicLit); ok && strings.HasPrefix(n.Name, "Rule") {
+									constants[strings.Trim(lit.Value, "\"")] = n.Name
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, r := range Rules() {
+		switch r.Direction {
+		case "request", "response", "both", "document":
+		default:
+			t.Errorf("rule %s has direction %q", r.ID, r.Direction)
+		}
+		body, ok := bodies[r.Check]
+		if !ok {
+			t.Errorf("rule %s names check %q, which is no function here", r.ID, r.Check)
+			continue
+		}
+		if c := constants[r.ID]; c == "" || !strings.Contains(body, c) {
+			t.Errorf("rule %s: its check %s never mentions %s", r.ID, r.Check, c)
+		}
+	}
 }

@@ -363,6 +363,111 @@ func TestCatalogPagesInBrowser(t *testing.T) {
 			t.Errorf("console: %s", p)
 		}
 	})
+
+	t.Run("stored once", func(t *testing.T) {
+		// The renderer is the same file in every snapshot: one copy in
+		// the store however many nights share it.
+		first, err := os.Stat(filepath.Join(ps.dir, "snapshots", ps.ids[0], output.RendererFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ps.ids[1:] {
+			fi, err := os.Stat(filepath.Join(ps.dir, "snapshots", id, output.RendererFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !os.SameFile(first, fi) {
+				t.Errorf("snapshot %s holds its own copy of %s", id, output.RendererFile)
+			}
+		}
+	})
+
+	t.Run("index", func(t *testing.T) {
+		night := len(ps.ids) - 1
+		changes := ps.changes(t, night)
+		browser := browsertest.Open(t, 90*time.Second)
+		tab := browser.Ctx
+		reqs := recordRequests(t, tab)
+		if err := chromedp.Do(tab, chromedp.Navigate(snapURL+output.CatalogHTML)); err != nil {
+			t.Fatal(err)
+		}
+		waitReady(t, tab, "true")
+		// The cards count what the changes section counts.
+		cards, err := chromedp.Run(tab, chromedp.Evaluate[map[string]string](`Object.fromEntries(Array.from(document.querySelectorAll('#totals .card')).map(c => [c.dataset.card, c.querySelector('b').textContent]))`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cards["changed"] != itoa(changes.Summary.GroupsChanged) {
+			t.Errorf("the changed card says %s, changes.json says %d changed groups", cards["changed"], changes.Summary.GroupsChanged)
+		}
+		if changes.Summary.GroupsAdded > 0 && cards["added"] != itoa(changes.Summary.GroupsAdded) {
+			t.Errorf("the added card says %q, changes.json says %d added groups", cards["added"], changes.Summary.GroupsAdded)
+		}
+
+		// Typing a changed group's name filters both lists to it.
+		var target diff.GroupChanges
+		for _, g := range changes.Groups {
+			if g.Change == "changed" && len(g.Changes) > 0 {
+				target = g
+				break
+			}
+		}
+		if target.Key == "" {
+			t.Fatal("the last night changed no group with findings")
+		}
+		query := target.Key[strings.LastIndex(target.Key, "/")+1:]
+		wantChanges := 0
+		for _, g := range changes.Groups {
+			if strings.Contains(g.Key, query) {
+				wantChanges++
+				continue
+			}
+			for _, f := range g.Changes {
+				text := strings.ToLower(strings.Join(append([]string{f.ID, string(f.Level), f.Operation, f.Location, f.Message}, f.Operations...), " "))
+				if strings.Contains(text, query) {
+					wantChanges++
+					break
+				}
+			}
+		}
+		total, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll('#changes-body .change').length`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != len(changes.Groups) || wantChanges >= total {
+			t.Fatalf("%d changed groups listed (changes.json has %d), %d match %q: the filter would prove nothing", total, len(changes.Groups), wantChanges, query)
+		}
+		if err := chromedp.Do(tab, chromedp.SendKeys(chromedp.ID("search"), query)); err != nil {
+			t.Fatal(err)
+		}
+		const visibleChanges = `document.querySelectorAll('#changes-body .change:not([hidden])').length`
+		if _, err := chromedp.Run(tab, chromedp.Poll[bool](visibleChanges+` === `+itoa(wantChanges), chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			n, _ := chromedp.Run(tab, chromedp.Evaluate[int](visibleChanges))
+			t.Errorf("typing %q leaves %d changed groups listed, want %d", query, n, wantChanges)
+		}
+		shown, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#tree .group:not([hidden])')).map(g => g.id.slice(2))`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range shown {
+			if !strings.Contains(k, query) {
+				t.Errorf("typing %q still shows the group %s", query, k)
+			}
+		}
+		if len(shown) == 0 {
+			t.Errorf("typing %q hides every group", query)
+		}
+		if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](`(window.scrollTo(0, 0), true)`)); err != nil {
+			t.Fatal(err)
+		}
+		browser.Screenshot(t, "index-filtered.png", false)
+		if out := reqs.outside(srv.URL); len(out) > 0 {
+			t.Errorf("the catalog page asked for %v, outside the store", out)
+		}
+		for _, p := range browser.Problems() {
+			t.Errorf("console: %s", p)
+		}
+	})
 }
 
 func jsString(s string) string {

@@ -55,39 +55,58 @@ type componentPlan struct {
 // and receives its component renames.
 func planComponents(inputs []*prepared, types *typeTable, renamesOf []*renames) *componentPlan {
 	var members []*member
-	index := map[int]map[componentRef]*member{}
-	f := &fingerprinter{types: types}
 	for i, in := range inputs {
-		index[i] = map[componentRef]*member{}
-		if in.Doc.Components == nil {
-			continue
-		}
-		f.operations = renamesOf[i].operations
-		comps := reflect.ValueOf(in.Doc.Components).Elem()
-		for _, kind := range componentKinds {
-			m := comps.FieldByName(componentField(kind))
-			for _, name := range sortedMapKeys(m) {
-				v := m.MapIndex(name)
-				if v.IsNil() {
-					continue
-				}
-				f.reset()
-				f.walk(v)
-				mb := &member{
-					input: i,
-					kind:  kind,
-					name:  name.String(),
-					value: v,
-					hash:  sha256.Sum256(f.buf),
-					deps:  append([]componentRef(nil), f.deps...),
-				}
-				members = append(members, mb)
-				index[i][componentRef{kind: kind, name: mb.name}] = mb
-			}
+		for _, mb := range membersOf(in.Doc, types) {
+			mb.input = i
+			members = append(members, mb)
 		}
 	}
+	return planMembers(members, inputs, renamesOf)
+}
 
-	refine(members, index)
+// membersOf fingerprints every component of one document. The members
+// carry their values, for buildComponents; a Digest keeps only their
+// fingerprints.
+func membersOf(doc *openapi3.T, types *typeTable) []*member {
+	if doc == nil || doc.Components == nil {
+		return nil
+	}
+	var members []*member
+	f := &fingerprinter{types: types}
+	comps := reflect.ValueOf(doc.Components).Elem()
+	for _, kind := range componentKinds {
+		m := comps.FieldByName(componentField(kind))
+		for _, name := range sortedMapKeys(m) {
+			v := m.MapIndex(name)
+			if v.IsNil() {
+				continue
+			}
+			f.reset()
+			f.walk(v)
+			members = append(members, &member{
+				kind:  kind,
+				name:  name.String(),
+				value: v,
+				hash:  sha256.Sum256(f.buf),
+				deps:  append([]componentRef(nil), f.deps...),
+			})
+		}
+	}
+	return members
+}
+
+// planMembers decides names for members already fingerprinted, each with
+// its input index set.
+func planMembers(members []*member, inputs []*prepared, renamesOf []*renames) *componentPlan {
+	index := map[int]map[componentRef]*member{}
+	for i := range inputs {
+		index[i] = map[componentRef]*member{}
+	}
+	for _, mb := range members {
+		index[mb.input][componentRef{kind: mb.kind, name: mb.name}] = mb
+	}
+
+	refine(members, index, renamesOf)
 
 	plan := &componentPlan{
 		final:   map[string]map[string]*member{},
@@ -106,8 +125,9 @@ func planComponents(inputs []*prepared, types *typeTable, renamesOf []*renames) 
 
 // refine splits the members into classes of equal components (see
 // planComponents). A reference to a component its input does not define
-// counts by its text, so two dangling references to one name are equal.
-func refine(members []*member, index map[int]map[componentRef]*member) {
+// counts by its text, so two dangling references to one name are equal. A
+// link's operationId counts by the id it will have in the merged document.
+func refine(members []*member, index map[int]map[componentRef]*member, renamesOf []*renames) {
 	ids := map[string]int{}
 	for _, mb := range members {
 		sig := mb.kind + "\x00" + mb.name + "\x00" + string(mb.hash[:])
@@ -128,7 +148,13 @@ func refine(members []*member, index map[int]map[componentRef]*member) {
 			sig.WriteString(strconv.Itoa(mb.class))
 			for _, d := range mb.deps {
 				sig.WriteByte(',')
-				if target, ok := index[mb.input][d]; ok {
+				if d.kind == operationDep {
+					id := d.name
+					if to, ok := renamesOf[mb.input].operations[id]; ok {
+						id = to
+					}
+					sig.WriteString("op:" + strconv.Quote(id))
+				} else if target, ok := index[mb.input][d]; ok {
 					sig.WriteString(strconv.Itoa(target.class))
 				} else {
 					sig.WriteString("missing:" + d.kind + "/" + d.name)

@@ -246,10 +246,11 @@ type fingerprinter struct {
 	types *typeTable
 	buf   []byte
 	deps  []componentRef
-	// operations are the operationId renames of the document walked: a
-	// link is encoded with the id it will name in the merged document.
-	operations map[string]string
 }
+
+// operationDep is the kind of the dependency a link has on the operation
+// it names; no component kind is spelled like it.
+const operationDep = "#operation"
 
 func (f *fingerprinter) reset() {
 	f.buf = f.buf[:0]
@@ -379,11 +380,11 @@ func (f *fingerprinter) walkStruct(v reflect.Value) {
 		f.walk(v.Field(i))
 	}
 	if t == linkType {
-		id := v.FieldByName("OperationID").String()
-		if to, ok := f.operations[id]; ok {
-			id = to
+		// The id the link names after the merge is known only once every
+		// input is planned: it counts as a dependency, resolved in refine.
+		if id := v.FieldByName("OperationID").String(); id != "" {
+			f.deps = append(f.deps, componentRef{kind: operationDep, name: id})
 		}
-		f.string(id)
 	}
 }
 

@@ -119,6 +119,7 @@ func checkFuzzedMerge(t *testing.T, inputs []Input) (*openapi3.T, []byte) {
 	if got.err != nil {
 		t.Fatalf("Merge: %v", got.err)
 	}
+	checkStreamMatches(t, inputs, Options{Title: "Fuzz"}, got.doc, got.report)
 	in := 0
 	for _, input := range inputs {
 		if input.Doc.Paths != nil {

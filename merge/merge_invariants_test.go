@@ -43,6 +43,7 @@ func checkInvariants(t *testing.T, inputs []Input, inputsValid bool) (*openapi3.
 	if err != nil {
 		t.Fatalf("Merge: %v", err)
 	}
+	checkStreamMatches(t, inputs, Options{Title: "Fleet"}, doc, report)
 	data, err := MarshalDocument(doc)
 	if err != nil {
 		t.Fatalf("MarshalDocument: %v", err)

@@ -1,0 +1,78 @@
+package merge
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// checkStreamMatches is the law of MergeStream: for any inputs, its JSON
+// and YAML are byte for byte Merge's result encoded by MarshalDocument
+// and MarshalDocumentYAML, and so is its report, whether the digests are
+// used as made or after a trip through their JSON encoding (as the store
+// caches them).
+func checkStreamMatches(t *testing.T, inputs []Input, opts Options, doc *openapi3.T, report *Report) {
+	t.Helper()
+	wantJSON, err := MarshalDocument(doc)
+	if err != nil {
+		t.Fatalf("MarshalDocument: %v", err)
+	}
+	wantYAML, err := MarshalDocumentYAML(doc)
+	if err != nil {
+		t.Fatalf("MarshalDocumentYAML: %v", err)
+	}
+	for _, trip := range []bool{false, true} {
+		stream := make([]StreamInput, len(inputs))
+		for i, in := range inputs {
+			d := DigestOf(in.Doc)
+			if trip {
+				data, err := json.Marshal(d)
+				if err != nil {
+					t.Fatalf("marshal digest: %v", err)
+				}
+				d = &Digest{}
+				if err := json.Unmarshal(data, d); err != nil {
+					t.Fatalf("unmarshal digest: %v", err)
+				}
+			}
+			stream[i] = StreamInput{Key: in.Key, Instance: in.Instance, Workspace: in.Workspace, Group: in.Group, Digest: d}
+		}
+		loads := make([]int, len(inputs))
+		var gotJSON, gotYAML bytes.Buffer
+		got, err := MergeStream(stream, func(i int) (*openapi3.T, error) {
+			loads[i]++
+			return inputs[i].Doc, nil
+		}, StreamOptions{Options: opts, Concurrency: 3}, &gotJSON, &gotYAML)
+		if err != nil {
+			t.Fatalf("MergeStream (digests through JSON: %v): %v", trip, err)
+		}
+		for i, n := range loads {
+			if n != 1 {
+				t.Errorf("input %d loaded %d times, want once", i, n)
+			}
+		}
+		if !bytes.Equal(gotJSON.Bytes(), wantJSON) {
+			t.Errorf("MergeStream JSON (digests through JSON: %v) differs from Merge's:\n%s", trip, firstByteDifference(gotJSON.Bytes(), wantJSON))
+		}
+		if !bytes.Equal(gotYAML.Bytes(), wantYAML) {
+			t.Errorf("MergeStream YAML (digests through JSON: %v) differs from Merge's:\n%s", trip, firstByteDifference(gotYAML.Bytes(), wantYAML))
+		}
+		if !reflect.DeepEqual(got, report) {
+			t.Errorf("MergeStream report differs:\n got %+v\nwant %+v", got, report)
+		}
+	}
+}
+
+func firstByteDifference(got, want []byte) string {
+	i := 0
+	for i < len(got) && i < len(want) && got[i] == want[i] {
+		i++
+	}
+	from := max(0, i-200)
+	return "at byte " + itoa(i) + "\n--- got ---\n" + string(got[from:min(len(got), i+200)]) + "\n--- want ---\n" + string(want[from:min(len(want), i+200)])
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }

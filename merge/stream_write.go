@@ -1,0 +1,185 @@
+package merge
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// streamed is a merged document as encoded fragments: the big parts
+// (paths, components, webhooks) one entry at a time, so that writing it
+// never builds the whole document, as a model or as one YAML node tree.
+type streamed struct {
+	version    string
+	info       []byte
+	tags       []byte
+	tagGroups  []byte
+	paths      map[string][]byte
+	components map[string]map[string][]byte
+	webhooks   map[string][]byte
+}
+
+// field is one member of a JSON object being written: either a small
+// encoded value, or a nested object written entry by entry.
+type field struct {
+	key    string
+	value  []byte
+	object []field
+	isObj  bool
+}
+
+// fields lists the top level of the document in the order kin-openapi's
+// encoder gives it (sorted keys).
+func (s *streamed) fields() []field {
+	obj := func(m map[string][]byte) []field {
+		out := make([]field, 0, len(m))
+		for _, k := range orderedKeys(m) {
+			out = append(out, field{key: k, value: m[k]})
+		}
+		return out
+	}
+	var comps []field
+	for _, kind := range orderedKeys(s.components) {
+		if len(s.components[kind]) > 0 {
+			comps = append(comps, field{key: kind, object: obj(s.components[kind]), isObj: true})
+		}
+	}
+	version, _ := json.Marshal(s.version)
+	top := []field{
+		{key: "components", object: comps, isObj: true},
+		{key: "info", value: s.info},
+		{key: "openapi", value: version},
+		{key: "paths", object: obj(s.paths), isObj: true},
+	}
+	if s.tags != nil {
+		top = append(top, field{key: "tags", value: s.tags})
+	}
+	if len(s.webhooks) > 0 {
+		top = append(top, field{key: "webhooks", object: obj(s.webhooks), isObj: true})
+	}
+	if s.tagGroups != nil {
+		top = append(top, field{key: "x-tagGroups", value: s.tagGroups})
+	}
+	return top
+}
+
+// writeJSON writes what json.Indent(json.Marshal(doc), "", "  ") and a
+// newline would, fragment by fragment.
+func (s *streamed) writeJSON(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	var scratch bytes.Buffer
+	if err := writeJSONObject(bw, &scratch, s.fields(), 0); err != nil {
+		return err
+	}
+	bw.WriteByte('\n')
+	return bw.Flush()
+}
+
+func writeJSONObject(w *bufio.Writer, scratch *bytes.Buffer, fs []field, depth int) error {
+	if len(fs) == 0 {
+		_, err := w.WriteString("{}")
+		return err
+	}
+	inner := strings.Repeat("  ", depth+1)
+	w.WriteByte('{')
+	for i, f := range fs {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteByte('\n')
+		w.WriteString(inner)
+		key, _ := json.Marshal(f.key)
+		w.Write(key)
+		w.WriteString(": ")
+		if f.isObj {
+			if err := writeJSONObject(w, scratch, f.object, depth+1); err != nil {
+				return err
+			}
+			continue
+		}
+		scratch.Reset()
+		if err := json.Indent(scratch, f.value, inner, "  "); err != nil {
+			return err
+		}
+		w.Write(scratch.Bytes())
+	}
+	w.WriteByte('\n')
+	w.WriteString(strings.Repeat("  ", depth))
+	_, err := w.WriteString("}")
+	return err
+}
+
+// writeYAML writes what JSONToYAML of the JSON document would, one entry
+// at a time: each entry is encoded as a one-key mapping and indented to
+// its depth, which is how the YAML encoder lays out nested block mappings.
+func (s *streamed) writeYAML(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	if err := writeYAMLObject(bw, s.fields(), 0); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func writeYAMLObject(w *bufio.Writer, fs []field, depth int) error {
+	indent := strings.Repeat("  ", depth)
+	for _, f := range fs {
+		if f.isObj && len(f.object) > 0 {
+			head, err := yamlEntry(f.key, []byte("null"))
+			if err != nil {
+				return err
+			}
+			// "key: null\n" → "key:\n": the entries follow, one level in.
+			w.WriteString(indent)
+			w.WriteString(strings.TrimSuffix(string(head), " null\n"))
+			w.WriteString("\n")
+			if err := writeYAMLObject(w, f.object, depth+1); err != nil {
+				return err
+			}
+			continue
+		}
+		value := f.value
+		if f.isObj {
+			value = []byte("{}")
+		}
+		text, err := yamlEntry(f.key, value)
+		if err != nil {
+			return err
+		}
+		for _, line := range bytes.SplitAfter(text, []byte("\n")) {
+			if len(line) == 0 {
+				continue
+			}
+			if len(line) > 1 {
+				w.WriteString(indent)
+			}
+			w.Write(line)
+		}
+	}
+	return nil
+}
+
+// yamlEntry encodes {key: value} as JSONToYAML would at the top level.
+func yamlEntry(key string, value []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(value))
+	dec.UseNumber()
+	node, err := yamlNode(dec)
+	if err != nil {
+		return nil, err
+	}
+	keyNode := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}
+	var out bytes.Buffer
+	enc := yaml.NewEncoder(&out)
+	enc.SetIndent(2)
+	doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{keyNode, node}}}}
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}

@@ -9,8 +9,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
 	"github.com/specharvest/specharvest/harvest/validate"
 	"github.com/specharvest/specharvest/merge"
 	"github.com/specharvest/specharvest/merge/diff"
@@ -72,7 +70,7 @@ func (n *nightly) run(ctx context.Context) (*nightlyResult, error) {
 	}
 	defer func() { _ = snap.Abort() }() // a no-op after Commit
 
-	facts := &factsCache{store: store, byKey: map[string]*documentFacts{}, docs: map[string]*openapi3.T{},
+	facts := &factsCache{store: store, byKey: map[string]*documentFacts{},
 		opts: validate.Options{ExternalRefs: n.cfg.Crawl.ExternalRefs}}
 	entries, report, err := n.harvest(ctx, store, snap.ID(), prev, facts)
 	if err != nil {

@@ -21,7 +21,18 @@ type documentFacts struct {
 	Servers    []string              `json:"servers,omitempty"`
 	Tags       []string              `json:"tags,omitempty"`
 	MediaType  string                `json:"media_type,omitempty"`
+	// Merge is what the merge plans with, so that a document is parsed
+	// for the merge only while its part of the merged document is
+	// written; nil for a document that cannot be loaded.
+	Merge *merge.Digest `json:"merge,omitempty"`
+	// Version is factsVersion when these facts were taken; older ones
+	// lack a field and are taken again.
+	Version int `json:"version,omitempty"`
 }
+
+// factsVersion is raised whenever documentFacts gains something that
+// older cache entries do not have.
+const factsVersion = 2
 
 // fillFromFacts copies a document's verdict into its manifest entry. The
 // manifest lists a document's errors (capped at Commit) and only counts its
@@ -44,21 +55,20 @@ func fillFromFacts(e *output.SpecEntry, f *documentFacts) {
 }
 
 // factsCache validates each distinct document once per run and once per
-// store: the verdict and the catalog's view of a blob are cached by hash.
-// The models it parsed this run are kept for the merge, which needs every
-// document's model anyway, so a new document is parsed and repaired once,
-// not once to validate and again to merge.
+// store: the verdict, the catalog's view of a blob and the merge's digest
+// are cached by hash. It keeps no model: each is let go as soon as its
+// facts are taken, so at most as many models are alive as documents are
+// in flight.
 type factsCache struct {
 	store *output.Store
 	opts  validate.Options
 	mu    sync.Mutex
 	byKey map[string]*documentFacts
-	docs  map[string]*openapi3.T
 }
 
 func (c *factsCache) get(ctx context.Context, sha string, body []byte) (*documentFacts, error) {
 	var f documentFacts
-	if c.store.CachedValidation(ctx, sha, &f) {
+	if c.store.CachedValidation(ctx, sha, &f) && f.Version == factsVersion {
 		return &f, nil
 	}
 	if body == nil {
@@ -69,14 +79,12 @@ func (c *factsCache) get(ctx context.Context, sha string, body []byte) (*documen
 		body = b
 	}
 	res := validate.Load(ctx, body, c.opts)
-	f = documentFacts{Validation: res.Summary(), MediaType: output.DocumentMediaType(body)}
+	f = documentFacts{Validation: res.Summary(), MediaType: output.DocumentMediaType(body), Version: factsVersion}
 	if res.Doc != nil {
 		f.Operations = merge.OperationsOf(res.Doc)
 		f.Servers = merge.ServersOf(res.Doc)
 		f.Tags = merge.TagsOf(res.Doc)
-		c.mu.Lock()
-		c.docs[sha] = res.Doc
-		c.mu.Unlock()
+		f.Merge = merge.DigestOf(res.Doc)
 	}
 	if err := c.store.PutCachedValidation(ctx, sha, &f); err != nil {
 		return nil, fmt.Errorf("cache the validation of blob %s: %w", sha, err)
@@ -84,15 +92,9 @@ func (c *factsCache) get(ctx context.Context, sha string, body []byte) (*documen
 	return &f, nil
 }
 
-// document is the repaired model of blob sha: the one parsed this run, or
-// parsed now; nil when the document cannot be built (validation says why).
+// document is the repaired model of blob sha, parsed now for the merge;
+// nil when the document cannot be built (validation says why).
 func (c *factsCache) document(ctx context.Context, sha string) (*openapi3.T, error) {
-	c.mu.Lock()
-	doc, ok := c.docs[sha]
-	c.mu.Unlock()
-	if ok {
-		return doc, nil
-	}
 	body, err := c.store.ReadBlob(ctx, sha)
 	if err != nil {
 		return nil, err

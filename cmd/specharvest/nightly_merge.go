@@ -4,11 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"runtime"
 	"sort"
 	"strings"
 
-	"golang.org/x/sync/errgroup"
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/specharvest/specharvest/merge"
 	"github.com/specharvest/specharvest/output"
@@ -29,34 +30,54 @@ func (n *nightly) writeMerged(ctx context.Context, store *output.Store, snap *ou
 			return nil
 		}
 	}
-	inputs, err := loadInputs(ctx, facts, m.Specs)
+	inputs, err := mergeInputs(ctx, facts, m.Specs)
 	if err != nil {
 		return err
 	}
-	doc, report, err := merge.Merge(inputs, merge.Options{Title: "Merged API", Version: m.ID,
-		Description: fmt.Sprintf("Every API group of snapshot %s, merged by specharvest.", m.ID)})
+	load := func(i int) (*openapi3.T, error) {
+		doc, err := facts.document(ctx, inputs[i].sha)
+		if err != nil {
+			return nil, fmt.Errorf("read the document of %s: %w", inputs[i].Key, err)
+		}
+		return doc, nil
+	}
+	stream := make([]merge.StreamInput, len(inputs))
+	for i, in := range inputs {
+		stream[i] = in.StreamInput
+	}
+	opts := merge.StreamOptions{Concurrency: n.modelsAtOnce(), Options: merge.Options{Title: "Merged API", Version: m.ID,
+		Description: fmt.Sprintf("Every API group of snapshot %s, merged by specharvest.", m.ID)}}
+	var report *merge.Report
+	err = snap.WriteFileFunc(ctx, mergedJSONFile, func(jw io.Writer) error {
+		return snap.WriteFileFunc(ctx, mergedYAMLFile, func(yw io.Writer) error {
+			var err error
+			report, err = merge.MergeStream(stream, load, opts, jw, yw)
+			if err != nil {
+				return fmt.Errorf("merge: %w", err)
+			}
+			return nil
+		})
+	})
 	if err != nil {
-		return fmt.Errorf("merge: %w", err)
+		return err
 	}
 	res.merge = report
-	jsonDoc, err := merge.MarshalDocument(doc)
-	if err != nil {
-		return err
-	}
-	yamlDoc, err := merge.JSONToYAML(jsonDoc)
-	if err != nil {
-		return err
-	}
 	reportJSON, err := jsonIndent(report)
 	if err != nil {
 		return err
 	}
-	for name, data := range map[string][]byte{mergedJSONFile: jsonDoc, mergedYAMLFile: yamlDoc, mergeReportFile: reportJSON} {
-		if err := snap.WriteFile(ctx, name, data); err != nil {
-			return err
-		}
+	return snap.WriteFile(ctx, mergeReportFile, reportJSON)
+}
+
+// modelsAtOnce bounds the document models alive at once outside the
+// crawl: the crawl's concurrency, and no more than there are cores, since
+// building a model is all CPU.
+func (n *nightly) modelsAtOnce() int {
+	c := runtime.GOMAXPROCS(0)
+	if n.cfg.Crawl.Concurrency > 0 {
+		c = min(c, n.cfg.Crawl.Concurrency)
 	}
-	return nil
+	return max(1, c)
 }
 
 // sameDocuments reports whether two manifests merge the same documents
@@ -103,36 +124,29 @@ func copyReports(ctx context.Context, store *output.Store, snap *output.Snapshot
 	return true
 }
 
-// loadInputs gathers the model of every stored document of the manifest
-// for the merge, parsing on every core those not parsed this run.
-func loadInputs(ctx context.Context, facts *factsCache, specs []output.SpecEntry) ([]merge.Input, error) {
-	inputs := make([]merge.Input, len(specs))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i, s := range specs {
+// mergeInput is one group of the merge with the blob it is read from.
+type mergeInput struct {
+	merge.StreamInput
+	sha string
+}
+
+// mergeInputs lists the groups of the manifest that have a document the
+// merge can read, with their digests; a document that cannot be loaded is
+// reported by validation and left out of the merge.
+func mergeInputs(ctx context.Context, facts *factsCache, specs []output.SpecEntry) ([]mergeInput, error) {
+	var out []mergeInput
+	for _, s := range specs {
 		if !s.HasBlob() {
 			continue
 		}
-		g.Go(func() error {
-			doc, err := facts.document(gctx, s.SHA256)
-			if err != nil {
-				return fmt.Errorf("read the document of %s: %w", s.Key, err)
-			}
-			if doc == nil {
-				return nil // unloadable: reported by validation, left out of the merge
-			}
-			inputs[i] = merge.Input{Key: s.Key, Instance: s.Instance, Workspace: s.Workspace, Group: s.Group, Doc: doc}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	out := inputs[:0]
-	for _, in := range inputs {
-		if in.Doc != nil {
-			out = append(out, in)
+		f := facts.lookup(ctx, s)
+		if f == nil {
+			return nil, fmt.Errorf("read the document of %s: its facts are missing", s.Key)
 		}
+		if f.Merge == nil {
+			continue
+		}
+		out = append(out, mergeInput{StreamInput: merge.StreamInput{Key: s.Key, Instance: s.Instance, Workspace: s.Workspace, Group: s.Group, Digest: f.Merge}, sha: s.SHA256})
 	}
 	return out, nil
 }

@@ -40,6 +40,27 @@ type Manifest struct {
 	// workspace) could not be listed, so a reader can tell why groups
 	// under them were carried forward as stale instead of removed.
 	FailedScopes []FailedScope `json:"failed_scopes,omitempty"`
+	// Reports lists the snapshot's report files (merged document,
+	// changes, catalog, pages): each is a blob, shared by every snapshot
+	// whose report is identical, and verify checks each.
+	Reports []ReportEntry `json:"reports,omitempty"`
+}
+
+// ReportEntry is one report file of a snapshot and the blob it is.
+type ReportEntry struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
+	Bytes  int64  `json:"bytes"`
+}
+
+// Report returns the entry of report name, or nil.
+func (m *Manifest) Report(name string) *ReportEntry {
+	for i := range m.Reports {
+		if m.Reports[i].Name == name {
+			return &m.Reports[i]
+		}
+	}
+	return nil
 }
 
 // Summary counts a manifest's specs. Invalid counts specs whose document
@@ -183,6 +204,7 @@ type manifestHead struct {
 	ToolVersion  string        `json:"tool_version"`
 	Summary      Summary       `json:"summary"`
 	FailedScopes []FailedScope `json:"failed_scopes,omitempty"`
+	Reports      []ReportEntry `json:"reports,omitempty"`
 }
 
 // encode is the manifest's on-disk form: the header on the first line and
@@ -192,7 +214,7 @@ type manifestHead struct {
 // nothing changed.
 func (m *Manifest) encode() ([]byte, error) {
 	head, err := json.Marshal(manifestHead{Format: m.Format, ID: m.ID, Previous: m.Previous, Started: m.Started,
-		Finished: m.Finished, ToolVersion: m.ToolVersion, Summary: m.Summary, FailedScopes: m.FailedScopes})
+		Finished: m.Finished, ToolVersion: m.ToolVersion, Summary: m.Summary, FailedScopes: m.FailedScopes, Reports: m.Reports})
 	if err != nil {
 		return nil, fmt.Errorf("encode manifest %s: %w", m.ID, err)
 	}

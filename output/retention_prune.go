@@ -104,6 +104,9 @@ func (s *Store) referencedBlobs(ctx context.Context, except map[string]bool) (ma
 				referenced[e.SHA256] = true
 			}
 		}
+		for _, r := range m.Reports {
+			referenced[r.SHA256] = true
+		}
 	}
 	return referenced, "", nil
 }

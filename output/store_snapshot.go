@@ -1,7 +1,6 @@
 package output
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -21,9 +21,7 @@ type SnapshotWriter struct {
 	id      string
 	started time.Time
 	tmpDir  string
-	// prevDir is the snapshot that was latest when this one began; a
-	// report identical to its namesake there is linked, not copied.
-	prevDir string
+	reports []ReportEntry
 	done    bool
 }
 
@@ -89,11 +87,7 @@ func (s *Store) NewSnapshot(ctx context.Context, started time.Time) (*SnapshotWr
 			os.Remove(tmpDir)
 			return nil, fmt.Errorf("new snapshot %s: %w", id, err)
 		}
-		w := &SnapshotWriter{store: s, id: id, started: started.UTC(), tmpDir: tmpDir}
-		if latest, err := s.Latest(ctx); err == nil && latest != "" {
-			w.prevDir = s.path(snapshotsDir, latest)
-		}
-		return w, nil
+		return &SnapshotWriter{store: s, id: id, started: started.UTC(), tmpDir: tmpDir}, nil
 	}
 	return nil, fmt.Errorf("new snapshot: more than %d snapshots started in the second %s", maxIDSuffix+1, base)
 }
@@ -103,23 +97,77 @@ func (s *Store) NewSnapshot(ctx context.Context, started time.Time) (*SnapshotWr
 func (w *SnapshotWriter) ID() string { return w.id }
 
 // WriteFile writes a report into the snapshot; name is a plain file name
-// like "merged.json". manifest.json is Commit's alone.
+// like "merged.json". manifest.json is Commit's alone. A report is a blob:
+// when an identical one is stored already (last night's, say), nothing is
+// written but a link.
 func (w *SnapshotWriter) WriteFile(ctx context.Context, name string, data []byte) error {
-	// A report the previous snapshot already holds byte for byte is linked
-	// before anything is written: a large unchanging file (the reference
-	// renderer) then needs no room at all, not even for a moment.
-	if !w.done && validateFileName(name) == nil && name != manifestName && w.linkSame(ctx, name, data) {
-		return nil
-	}
-	return w.WriteFileFunc(ctx, name, func(wr io.Writer) error {
-		_, err := wr.Write(data)
+	if err := w.checkName(name); err != nil {
 		return err
-	})
+	}
+	sha, size, err := w.store.PutBlobBytes(ctx, data)
+	if err != nil {
+		return fmt.Errorf("snapshot %s: write %s: %w", w.id, name, err)
+	}
+	return w.LinkReport(ctx, name, sha, size)
 }
 
 // WriteFileFunc writes a report by streaming it through fill, for reports
-// too large to build in memory first.
+// too large to build in memory first; it is hashed on its way to the blob
+// store.
 func (w *SnapshotWriter) WriteFileFunc(ctx context.Context, name string, fill func(io.Writer) error) error {
+	if err := w.checkName(name); err != nil {
+		return err
+	}
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := fill(pw)
+		pw.CloseWithError(err)
+		done <- err
+	}()
+	sha, size, err := w.store.PutBlob(ctx, pr)
+	pr.CloseWithError(errors.New("report not stored"))
+	if fillErr := <-done; fillErr != nil {
+		return fillErr
+	}
+	if err != nil {
+		return fmt.Errorf("snapshot %s: write %s: %w", w.id, name, err)
+	}
+	return w.LinkReport(ctx, name, sha, size)
+}
+
+// LinkReport makes blob sha report name of the snapshot: listed in its
+// manifest, and linked into its folder so that the pages open from there
+// (copied where the file system has no hard links). It is how an
+// unchanged report of the previous snapshot is kept without reading it.
+func (w *SnapshotWriter) LinkReport(ctx context.Context, name, sha string, size int64) error {
+	if err := w.checkName(name); err != nil {
+		return err
+	}
+	if !w.store.HasBlob(ctx, sha, size) {
+		return fmt.Errorf("snapshot %s: report %s: blob %s of %d bytes is not in the store", w.id, name, sha, size)
+	}
+	dst := filepath.Join(w.tmpDir, name)
+	os.Remove(dst) // a report written twice keeps the last
+	if err := os.Link(w.store.blobPath(sha), dst); err != nil {
+		if err := copyFile(ctx, w.store.blobPath(sha), w.tmpDir, name); err != nil {
+			return fmt.Errorf("snapshot %s: write %s: %w", w.id, name, err)
+		}
+	}
+	if err := syncDir(w.tmpDir); err != nil {
+		return fmt.Errorf("snapshot %s: %w", w.id, err)
+	}
+	for i := range w.reports {
+		if w.reports[i].Name == name {
+			w.reports[i] = ReportEntry{Name: name, SHA256: sha, Bytes: size}
+			return nil
+		}
+	}
+	w.reports = append(w.reports, ReportEntry{Name: name, SHA256: sha, Bytes: size})
+	return nil
+}
+
+func (w *SnapshotWriter) checkName(name string) error {
 	if w.done {
 		return fmt.Errorf("snapshot %s: write %s after commit or abort", w.id, name)
 	}
@@ -129,102 +177,31 @@ func (w *SnapshotWriter) WriteFileFunc(ctx context.Context, name string, fill fu
 	if name == manifestName {
 		return fmt.Errorf("snapshot %s: %s is written by commit", w.id, manifestName)
 	}
-	f, err := createTemp(w.tmpDir)
-	if err != nil {
-		return fmt.Errorf("snapshot %s: %w", w.id, err)
-	}
-	if err := finishTemp(ctx, f, fill); err != nil {
-		return fmt.Errorf("snapshot %s: %w", w.id, err)
-	}
-	tmp := w.linkIfUnchanged(ctx, name, f.Name())
-	if err := os.Rename(tmp, filepath.Join(w.tmpDir, name)); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("snapshot %s: write %s: %w", w.id, name, err)
-	}
-	if err := syncDir(w.tmpDir); err != nil {
-		return fmt.Errorf("snapshot %s: %w", w.id, err)
-	}
 	return nil
 }
 
-// linkIfUnchanged returns a temp name to move into place as report name:
-// a hard link to the previous snapshot's report when the new one (at tmp)
-// is byte-identical, so an unchanged fleet does not store its merged
-// document, catalog and page again every night; otherwise tmp itself.
-// Reports are never modified in place (every write is a rename), so
-// sharing the file between snapshots is safe; where links are not
-// supported the copy simply stays.
-func (w *SnapshotWriter) linkIfUnchanged(ctx context.Context, name, tmp string) string {
-	if w.prevDir == "" {
-		return tmp
-	}
-	prev := filepath.Join(w.prevDir, name)
-	if !sameContent(ctx, prev, tmp) {
-		return tmp
-	}
-	link := tmp + "-link"
-	if err := os.Link(prev, link); err != nil {
-		return tmp
-	}
-	os.Remove(tmp)
-	return link
-}
-
-// linkSame hard-links the previous snapshot's report name into this one
-// when it holds exactly data; false when it does not, or the link fails.
-func (w *SnapshotWriter) linkSame(ctx context.Context, name string, data []byte) bool {
-	if w.prevDir == "" {
-		return false
-	}
-	prev := filepath.Join(w.prevDir, name)
-	info, err := os.Lstat(prev)
-	if err != nil || !info.Mode().IsRegular() || info.Size() != int64(len(data)) {
-		return false
-	}
-	old, err := os.ReadFile(prev)
-	if err != nil || ctx.Err() != nil || !bytes.Equal(old, data) {
-		return false
-	}
-	if err := os.Link(prev, filepath.Join(w.tmpDir, name)); err != nil {
-		return false
-	}
-	return syncDir(w.tmpDir) == nil
-}
-
-// sameContent compares two files byte for byte, cheapest checks first.
-func sameContent(ctx context.Context, a, b string) bool {
-	fa, err := os.Open(a)
+// copyFile copies src into dir/name atomically.
+func copyFile(ctx context.Context, src, dir, name string) error {
+	in, err := os.Open(src)
 	if err != nil {
-		return false
+		return err
 	}
-	defer fa.Close()
-	fb, err := os.Open(b)
+	defer in.Close()
+	f, err := createTemp(dir)
 	if err != nil {
-		return false
+		return err
 	}
-	defer fb.Close()
-	sa, errA := fa.Stat()
-	sb, errB := fb.Stat()
-	if errA != nil || errB != nil || !sa.Mode().IsRegular() || sa.Size() != sb.Size() {
-		return false
+	if err := finishTemp(ctx, f, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
+		return err
+	}); err != nil {
+		return err
 	}
-	bufA, bufB := make([]byte, 64<<10), make([]byte, 64<<10)
-	for {
-		na, errA := io.ReadFull(fa, bufA)
-		nb, errB := io.ReadFull(fb, bufB)
-		if ctx.Err() != nil {
-			return false
-		}
-		if na != nb || !bytes.Equal(bufA[:na], bufB[:nb]) {
-			return false
-		}
-		if errA == io.EOF || errA == io.ErrUnexpectedEOF {
-			return errB == errA
-		}
-		if errA != nil || errB != nil {
-			return false
-		}
+	if err := os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
+		os.Remove(f.Name())
+		return err
 	}
+	return nil
 }
 
 // Commit writes the manifest, moves the snapshot into place and points
@@ -242,6 +219,8 @@ func (w *SnapshotWriter) Commit(ctx context.Context, m *Manifest) error {
 		return fmt.Errorf("snapshot %s: manifest names id %q", w.id, m.ID)
 	}
 	m.ID = w.id
+	m.Reports = append([]ReportEntry(nil), w.reports...)
+	sort.Slice(m.Reports, func(i, j int) bool { return m.Reports[i].Name < m.Reports[j].Name })
 	if m.Started.IsZero() {
 		m.Started = w.started
 	}
@@ -251,6 +230,11 @@ func (w *SnapshotWriter) Commit(ctx context.Context, m *Manifest) error {
 	for _, e := range m.Specs {
 		if e.HasBlob() && !w.store.HasBlob(ctx, e.SHA256, e.Bytes) {
 			return fmt.Errorf("snapshot %s: spec %q: blob %s of %d bytes is not in the store", w.id, e.Key, e.SHA256, e.Bytes)
+		}
+	}
+	for _, r := range m.Reports {
+		if !w.store.HasBlob(ctx, r.SHA256, r.Bytes) {
+			return fmt.Errorf("snapshot %s: report %s: blob %s of %d bytes is not in the store", w.id, r.Name, r.SHA256, r.Bytes)
 		}
 	}
 	data, err := m.encode()

@@ -140,17 +140,25 @@ func (s *Store) verifyBlobs(ctx context.Context, rep *VerifyReport) (map[string]
 }
 
 func (s *Store) hashBlob(ctx context.Context, sha string) (blobState, error) {
-	f, err := os.Open(s.blobPath(sha))
+	got, n, err := hashFile(ctx, s.blobPath(sha))
 	if err != nil {
 		return blobState{}, err
+	}
+	return blobState{size: n, intact: got == sha}, nil
+}
+
+func hashFile(ctx context.Context, name string) (string, int64, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return "", 0, err
 	}
 	defer f.Close()
 	h := sha256.New()
 	n, err := io.Copy(h, contextReader{ctx: ctx, r: f})
 	if err != nil {
-		return blobState{}, err
+		return "", 0, err
 	}
-	return blobState{size: n, intact: hex.EncodeToString(h.Sum(nil)) == sha}, nil
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
 // verifySnapshots checks every manifest and returns the IDs of the
@@ -196,6 +204,7 @@ func (s *Store) verifySnapshots(ctx context.Context, rep *VerifyReport, blobs ma
 		}
 		complete[e.Name()] = true
 		checkManifest(rep, mrel, e.Name(), m, blobs)
+		s.checkReportFiles(ctx, rep, e.Name(), m, blobs)
 	}
 	rep.Snapshots = len(complete)
 	return complete, nil
@@ -244,6 +253,29 @@ func checkManifest(rep *VerifyReport, rel, id string, m *Manifest, blobs map[str
 			rep.problem(rel, "spec %q: blob %s has %d bytes, manifest says %d", e.Key, blobRel, b.size, e.Bytes)
 		}
 	}
+	for i, r := range m.Reports {
+		if err := validateFileName(r.Name); err != nil || r.Name == manifestName {
+			rep.problem(rel, "report %q: not a report file name", r.Name)
+			continue
+		}
+		if i > 0 && m.Reports[i-1].Name >= r.Name {
+			rep.problem(rel, "reports not sorted by name or name repeated at %q", r.Name)
+		}
+		if !validSHA(r.SHA256) {
+			rep.problem(rel, "report %q: invalid sha256 %q", r.Name, r.SHA256)
+			continue
+		}
+		blobRel := path.Join(blobsDir, r.SHA256[:2], r.SHA256)
+		b, ok := blobs[r.SHA256]
+		switch {
+		case !ok:
+			rep.problem(rel, "report %q: blob %s is missing", r.Name, blobRel)
+		case !b.intact:
+			rep.problem(rel, "report %q: blob %s is corrupt", r.Name, blobRel)
+		case b.size != r.Bytes:
+			rep.problem(rel, "report %q: blob %s has %d bytes, manifest says %d", r.Name, blobRel, b.size, r.Bytes)
+		}
+	}
 	if want := Summarize(m.Specs); m.Summary != want {
 		rep.problem(rel, "summary %+v does not match its specs %+v", m.Summary, want)
 	}
@@ -270,5 +302,34 @@ func (s *Store) verifyLatest(rep *VerifyReport, complete map[string]bool) {
 	}
 	if !complete[id] {
 		rep.problem(latestName, "names snapshot %s, which is not a complete snapshot", id)
+	}
+}
+
+// checkReportFiles checks that each report a manifest lists is in the
+// snapshot's folder with the content of its blob: the same file (a hard
+// link, which the blob's own re-hash covers) or, where the file system
+// made a copy, one that hashes to the blob's address.
+func (s *Store) checkReportFiles(ctx context.Context, rep *VerifyReport, id string, m *Manifest, blobs map[string]blobState) {
+	for _, r := range m.Reports {
+		if validateFileName(r.Name) != nil || r.Name == manifestName || !validSHA(r.SHA256) {
+			continue // checkManifest said why
+		}
+		rel := path.Join(snapshotsDir, id, r.Name)
+		fi, err := os.Stat(s.path(snapshotsDir, id, r.Name))
+		if err != nil {
+			rep.problem(rel, "report listed in the manifest is missing")
+			continue
+		}
+		if bi, err := os.Stat(s.blobPath(r.SHA256)); err == nil && os.SameFile(fi, bi) {
+			continue
+		}
+		sha, size, err := hashFile(ctx, s.path(snapshotsDir, id, r.Name))
+		if err != nil {
+			rep.problem(rel, "cannot read: %v", err)
+			continue
+		}
+		if sha != r.SHA256 || size != r.Bytes {
+			rep.problem(rel, "report does not match its blob %s: the file was changed", r.SHA256)
+		}
 	}
 }

@@ -42,8 +42,9 @@ func TestVerifyClean(t *testing.T) {
 	commitSnapshot(t, st, t0, 1, "prod/a/b/c", "prod/a/b/d")
 	commitSnapshot(t, st, t0.Add(24*time.Hour), 2, "prod/a/b/c", "prod/a/b/d")
 	rep = mustVerify(t, st)
-	if rep.Snapshots != 2 || rep.Blobs != 4 {
-		t.Fatalf("report = %+v, want 2 snapshots and 4 blobs", rep)
+	// Four documents and one merged.json, shared by both snapshots.
+	if rep.Snapshots != 2 || rep.Blobs != 5 {
+		t.Fatalf("report = %+v, want 2 snapshots and 5 blobs", rep)
 	}
 }
 
@@ -60,6 +61,33 @@ func TestVerifyDetects(t *testing.T) {
 				os.WriteFile(p, data, 0o644)
 			},
 			want: []string{"blobs/sha256/", "corrupt"},
+		},
+		"flipped byte in a report": {
+			damage: func(t *testing.T, st *Store, m *Manifest) {
+				// The report in the folder is its blob (a hard link):
+				// changing one changes the other, and the re-hash sees it.
+				p := filepath.Join(st.Dir(), "snapshots", m.ID, "merged.json")
+				data, _ := os.ReadFile(p)
+				data[len(data)/2] ^= 0x01
+				os.WriteFile(p, data, 0o644)
+			},
+			want: []string{"manifest.json", `report "merged.json"`, "corrupt"},
+		},
+		"report replaced by a changed copy": {
+			damage: func(t *testing.T, st *Store, m *Manifest) {
+				p := filepath.Join(st.Dir(), "snapshots", m.ID, "merged.json")
+				data, _ := os.ReadFile(p)
+				data[len(data)/2] ^= 0x01
+				os.Remove(p)
+				os.WriteFile(p, data, 0o644)
+			},
+			want: []string{"snapshots/20261128T020000Z/merged.json", "does not match its blob"},
+		},
+		"missing report": {
+			damage: func(t *testing.T, st *Store, m *Manifest) {
+				os.Remove(filepath.Join(st.Dir(), "snapshots", m.ID, "merged.json"))
+			},
+			want: []string{"snapshots/20261128T020000Z/merged.json", "missing"},
 		},
 		"missing blob": {
 			damage: func(t *testing.T, st *Store, m *Manifest) {

@@ -14,8 +14,9 @@ func TestVerifyCommand(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "store")
 	seedSnapshots(t, dir, 3)
 	code, out, errs := storeCmd(t, storeT0, "verify", "--store", dir)
-	// 3 snapshots: one unchanging document and three versions of another.
-	if code != exitOK || strings.TrimSpace(out) != "ok: 3 snapshots, 4 blobs" {
+	// 3 snapshots: one unchanging document, three versions of another,
+	// and one CHANGES.md that every snapshot shares.
+	if code != exitOK || strings.TrimSpace(out) != "ok: 3 snapshots, 5 blobs" {
 		t.Fatalf("verify: exit %d, %q %q", code, out, errs)
 	}
 

@@ -20,7 +20,7 @@ import (
 // the merge is a pure function of them.
 func (n *nightly) writeMerged(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, prev *output.Manifest, m *output.Manifest, facts *factsCache, res *nightlyResult) error {
 	if prev != nil && sameDocuments(prev, m) {
-		if copied := copyReports(ctx, store, snap, prev.ID, mergedJSONFile, mergedYAMLFile, mergeReportFile); copied {
+		if copied := copyReports(ctx, store, snap, prev, mergedJSONFile, mergedYAMLFile, mergeReportFile); copied {
 			if data, err := store.ReadSnapshotFile(ctx, prev.ID, mergeReportFile); err == nil {
 				res.merge = &merge.Report{}
 				if err := json.Unmarshal(data, res.merge); err != nil {
@@ -105,19 +105,23 @@ func sameDocuments(a, b *output.Manifest) bool {
 	return true
 }
 
-// copyReports copies report files of an earlier snapshot; false when any
-// of them is missing, in which case the caller builds them afresh.
-func copyReports(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, fromID string, names ...string) bool {
-	datas := make([][]byte, len(names))
-	for i, name := range names {
-		data, err := store.ReadSnapshotFile(ctx, fromID, name)
+// copyReports keeps report files of the previous snapshot: each is a
+// blob, so it is linked, not read; a store from before reports were blobs
+// has them copied. False when any of them is missing, in which case the
+// caller builds them afresh.
+func copyReports(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, prev *output.Manifest, names ...string) bool {
+	for _, name := range names {
+		if r := prev.Report(name); r != nil {
+			if err := snap.LinkReport(ctx, name, r.SHA256, r.Bytes); err != nil {
+				return false
+			}
+			continue
+		}
+		data, err := store.ReadSnapshotFile(ctx, prev.ID, name)
 		if err != nil {
 			return false
 		}
-		datas[i] = data
-	}
-	for i, name := range names {
-		if err := snap.WriteFile(ctx, name, datas[i]); err != nil {
+		if err := snap.WriteFile(ctx, name, data); err != nil {
 			return false
 		}
 	}

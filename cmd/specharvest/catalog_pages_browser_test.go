@@ -260,8 +260,8 @@ func TestCatalogPagesInBrowser(t *testing.T) {
 		cell := func(key string, col int) (class, fill string) {
 			t.Helper()
 			got, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`(() => {
-				const r = Array.from(document.querySelectorAll('svg.fleet-timeline rect[data-key]')).find(r =>
-					r.dataset.key === `+jsString(key)+` && +r.dataset.from <= `+itoa(col)+` && `+itoa(col)+` <= +r.dataset.to);
+				const row = Array.from(document.querySelectorAll('svg.fleet-timeline g[data-key]')).find(g => g.dataset.key === `+jsString(key)+`);
+				const r = row && Array.from(row.querySelectorAll('rect')).find(r => +r.dataset.from <= `+itoa(col)+` && `+itoa(col)+` <= +r.dataset.to);
 				return r ? [r.dataset.class, getComputedStyle(r).fill] : ['', ''];
 			})()`))
 			if err != nil {

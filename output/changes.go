@@ -88,6 +88,10 @@ const textOperationLimit = 3
 // WriteChangesText writes the report for a terminal: counts, then
 // breaking findings, warnings and the rest, each grouped by API group.
 func WriteChangesText(w io.Writer, c *diff.Changes) error {
+	return writeChangesText(w, c, Style{})
+}
+
+func writeChangesText(w io.Writer, c *diff.Changes, st Style) error {
 	bw := bufio.NewWriter(w)
 	s := c.Summary
 	fmt.Fprintf(bw, "Changes %s → %s\n", orNone(c.Base), orNone(c.Revision))
@@ -100,7 +104,7 @@ func WriteChangesText(w io.Writer, c *diff.Changes) error {
 		if keys := groupsBy(c, change); len(keys) > 0 {
 			fmt.Fprintf(bw, "\nGroups %s:\n", change)
 			for _, k := range keys {
-				fmt.Fprintf(bw, "  %s\n", k)
+				fmt.Fprintf(bw, "  %s\n", st.groupLine(change, k))
 			}
 		}
 	}
@@ -124,7 +128,7 @@ func WriteChangesText(w io.Writer, c *diff.Changes) error {
 		for _, g := range sec.groups {
 			fmt.Fprintf(bw, "\n  %s\n", g.key)
 			for _, f := range g.findings {
-				fmt.Fprintf(bw, "    %-8s %s\n", strings.ToUpper(string(f.Level)), f.ID)
+				fmt.Fprintf(bw, "    %s %s\n", st.badge(f.Level), f.ID)
 				fmt.Fprintf(bw, "             %s\n", f.Message)
 				if ops := f.Affected(); len(ops) > 0 {
 					fmt.Fprintf(bw, "             %s\n", textOperations(ops))

@@ -91,7 +91,7 @@ Try:
 // demoNight runs the nightly job once; partial runs (exit 3) are part of
 // what the demo shows, not a failure of the demo.
 func demoNight(ctx context.Context, e *env, cfg *Config, logger *slog.Logger) error {
-	err := runNightly(ctx, e, cfg, logger, false)
+	err := runNightly(ctx, e, cfg, logger, runOptions{})
 	var x *exitError
 	if errors.As(err, &x) && (x.code == exitPartial || x.code == exitThreshold) {
 		return nil

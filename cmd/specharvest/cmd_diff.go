@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -14,7 +13,7 @@ import (
 	"github.com/specharvest/specharvest/output"
 )
 
-const diffUsage = "usage: specharvest diff BASE REVISION [--store DIR] [--format text|json|markdown] [--fail-on breaking|changes] [--rules]"
+const diffUsage = "usage: specharvest diff BASE REVISION [--store DIR] [--config FILE] [--format text|json|markdown|github|junit] [--fail-on none|breaking|warning|changes] [--level breaking|warning|info] [--rule ID]... [--match GLOB]... [--ignore FILE] [--color auto|always|never] [--rules]"
 
 // cmdDiff reports what changed between two documents (files or URLs) or
 // two snapshots of a store. An argument that names an existing file is a
@@ -23,9 +22,10 @@ const diffUsage = "usage: specharvest diff BASE REVISION [--store DIR] [--format
 func cmdDiff(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "diff")
 	store := storeFlag(fs)
-	format := fs.String("format", "text", "output `FORMAT`: text, json or markdown")
-	failOn := fs.String("fail-on", "none", "exit 4 when `WHAT` is found: none, breaking or changes")
+	format := fs.String("format", "text", "output `FORMAT`: "+strings.Join(output.ReportFormats, ", "))
+	failOn := fs.String("fail-on", "none", "exit 4 when `WHAT` is found: none, breaking, warning or changes (default: the config's diff.fail_on, else none)")
 	rules := fs.Bool("rules", false, "print the rule table (in --format text or markdown) and exit")
+	rf := addReportFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), diffUsage)
 		fmt.Fprintln(fs.Output(), "\nBASE and REVISION are two OpenAPI documents (files or URLs) or two snapshot ids of --store (latest, and latest~N for the Nth snapshot before it).")
@@ -39,10 +39,8 @@ func cmdDiff(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	switch *format {
-	case "text", "json", "markdown":
-	default:
-		return usagef("--format must be text, json or markdown, not %q", *format)
+	if err := checkReportFormat(*format); err != nil {
+		return err
 	}
 	if err := checkFailOn(*failOn, true); err != nil {
 		return err
@@ -57,16 +55,41 @@ func cmdDiff(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 2 {
 		return usagef(diffUsage)
 	}
+	flt, err := rf.filter()
+	if err != nil {
+		return err
+	}
+	style, err := rf.style(e, e.stdout)
+	if err != nil {
+		return err
+	}
+	dir, cfg, err := store.settings(e)
+	if err != nil {
+		return err
+	}
+	ignores, err := rf.ignores(e, cfg)
+	if err != nil {
+		return err
+	}
+	if !flagGiven(fs, "fail-on") && cfg.Diff.FailOn != "" {
+		*failOn = cfg.Diff.FailOn
+		if err := checkFailOn(*failOn, true); err != nil {
+			return err
+		}
+	}
 
 	var changes *diff.Changes
+	var history []int
 	baseIsDoc, revisionIsDoc := isDocumentArg(pos[0]), isDocumentArg(pos[1])
 	switch {
 	case baseIsDoc && revisionIsDoc:
 		changes, err = diffDocuments(ctx, pos[0], pos[1])
 	case !baseIsDoc && !revisionIsDoc:
-		var dir string
-		if dir, err = store.dir(e); err == nil {
-			changes, err = diffSnapshots(ctx, dir, pos[0], pos[1])
+		if changes, err = diffSnapshots(ctx, dir, pos[0], pos[1]); err == nil {
+			var st *output.Store
+			if st, err = openStore(ctx, dir); err == nil {
+				history, err = ignoreHistory(ctx, st, ignores, e.now())
+			}
 		}
 	default:
 		doc, other := pos[0], pos[1]
@@ -78,10 +101,12 @@ func cmdDiff(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeChanges(e.stdout, changes, *format); err != nil {
+	report, used := output.NarrowReport(changes, flt, ignores, e.now())
+	warnIgnores(e, ignoreWarnings(ignores, used, history, e.now()))
+	if err := output.WriteReport(e.stdout, report, *format, style); err != nil {
 		return err
 	}
-	return diffThreshold(changes, *failOn)
+	return diffThreshold(report.Changes, *failOn)
 }
 
 // isDocumentArg tells a document from a snapshot id: an existing file
@@ -94,23 +119,14 @@ func isDocumentArg(arg string) bool {
 	return err == nil && !info.IsDir()
 }
 
-func writeChanges(w io.Writer, c *diff.Changes, format string) error {
-	switch format {
-	case "json":
-		return output.WriteChangesJSON(w, c)
-	case "markdown":
-		return output.WriteChangesMarkdown(w, c)
-	default:
-		return output.WriteChangesText(w, c)
-	}
-}
-
 // diffThreshold turns --fail-on into exit 4. A removed group counts as
 // breaking: every client of it broke.
 func diffThreshold(c *diff.Changes, failOn string) error {
 	switch {
 	case failOn == "breaking" && c.HasBreaking():
 		return &exitError{code: exitThreshold, err: fmt.Errorf("--fail-on breaking: %d breaking changes, %d groups removed", c.Summary.Breaking, c.Summary.GroupsRemoved)}
+	case failOn == "warning" && (c.HasBreaking() || hasWarnings(c)):
+		return &exitError{code: exitThreshold, err: fmt.Errorf("--fail-on warning: %d breaking or warning changes, %d groups removed", c.Summary.Breaking+countLevel(c, diff.LevelWarning), c.Summary.GroupsRemoved)}
 	case failOn == "changes" && c.HasChanges():
 		s := c.Summary
 		return &exitError{code: exitThreshold, err: fmt.Errorf("--fail-on changes: %d changes in %d groups", s.Breaking+s.NonBreaking, s.GroupsAdded+s.GroupsRemoved+s.GroupsChanged)}
@@ -206,4 +222,16 @@ func fleetSide(m *output.Manifest) diff.FleetSide {
 		side.Groups = append(side.Groups, diff.FleetGroup{Key: sp.Key, Status: sp.Status, SHA256: sp.SHA256})
 	}
 	return side
+}
+
+func countLevel(c *diff.Changes, l diff.Level) int {
+	n := 0
+	for _, g := range c.Groups {
+		for _, f := range g.Changes {
+			if f.Level == l {
+				n++
+			}
+		}
+	}
+	return n
 }

@@ -19,9 +19,11 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "run")
 	configFlag := fs.String("config", "", "the config `FILE` (default: $"+configEnvVar+", else ./"+defaultConfigFile+")")
 	storeDir := fs.String("store", "", "the store folder (default: the config's store)")
-	failOn := fs.String("fail-on", "", "none, breaking or changes: exit 4 when this run's changes reach it (default: the config's diff.fail_on)")
+	failOn := fs.String("fail-on", "", "none, breaking, warning or changes: exit 4 when this run's changes reach it (default: the config's diff.fail_on)")
 	quiet := fs.Bool("quiet", false, "print only warnings and errors, and no summary")
+	verbose := fs.Bool("v", false, "list every stale and failed group in the summary, not the first few of each cause")
 	logFormat := fs.String("log-format", "text", "text or json: the format of log lines on stderr")
+	rf := addReportFlags(fs)
 	if rest, err := parseFlags(fs, args); err != nil {
 		return err
 	} else if len(rest) > 0 {
@@ -45,12 +47,30 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return runNightly(ctx, e, cfg, logger, *quiet)
+	opts := runOptions{quiet: *quiet, verbose: *verbose}
+	if opts.filter, err = rf.filter(); err != nil {
+		return err
+	}
+	if opts.ignores, err = rf.ignores(e, cfg); err != nil {
+		return err
+	}
+	return runNightly(ctx, e, cfg, logger, opts)
+}
+
+// runOptions are how a run reports: quietly or not, every stale group or
+// a few per cause, and the filters and ignore list its summary, exit code,
+// metrics and webhooks follow. The snapshot's changes.json keeps every
+// finding whatever they say.
+type runOptions struct {
+	quiet, verbose bool
+	filter         output.ReportFilter
+	ignores        []output.IgnoreRule
 }
 
 // runNightly runs the pipeline, prints the summary, writes the metrics file
 // and calls the webhooks, and turns the outcome into the exit code.
-func runNightly(ctx context.Context, e *env, cfg *Config, logger *slog.Logger, quiet bool) error {
+func runNightly(ctx context.Context, e *env, cfg *Config, logger *slog.Logger, opts runOptions) error {
+	quiet := opts.quiet
 	if cfg.Store == "" {
 		cfg.Store = "./api-catalog"
 	}
@@ -61,10 +81,22 @@ func runNightly(ctx context.Context, e *env, cfg *Config, logger *slog.Logger, q
 	started := e.now()
 	res, runErr := n.run(ctx)
 	code := exitCode(runErr)
+	ignored := 0
+	if runErr == nil && res.changes != nil {
+		report, used := output.NarrowReport(res.changes, opts.filter, opts.ignores, e.now())
+		var history []int
+		if st, err := output.Open(ctx, cfg.Store); err == nil {
+			if history, err = ignoreHistory(ctx, st, opts.ignores, e.now()); err != nil {
+				logger.Warn("read the store's history for the ignore list", "err", err)
+			}
+		}
+		warnIgnores(e, ignoreWarnings(opts.ignores, used, history, e.now()))
+		res.changes, ignored = report.Changes, len(report.Ignored)
+	}
 	if runErr == nil {
 		code = outcomeCode(res, cfg.Diff.FailOn)
 		if !quiet {
-			printRunSummary(e.stdout, res)
+			printRunSummary(e.stdout, res, ignored, opts.verbose)
 		}
 	}
 	n.afterRun(ctx, started, res, runErr, code)
@@ -96,22 +128,36 @@ func thresholdMet(c *diff.Changes, failOn string) bool {
 	switch failOn {
 	case "breaking":
 		return c.HasBreaking()
+	case "warning":
+		return c.HasBreaking() || hasWarnings(c)
 	case "changes":
 		return c.HasChanges()
 	}
 	return false
 }
 
+// hasWarnings reports a finding of level warning.
+func hasWarnings(c *diff.Changes) bool {
+	for _, g := range c.Groups {
+		for _, f := range g.Changes {
+			if f.Level == diff.LevelWarning {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func checkFailOn(v string, allowNone bool) error {
 	switch v {
-	case "breaking", "changes":
+	case "breaking", "warning", "changes":
 		return nil
 	case "", "none":
 		if allowNone {
 			return nil
 		}
 	}
-	return usagef("--fail-on must be none, breaking or changes, not %q", v)
+	return usagef("--fail-on must be none, breaking, warning or changes, not %q", v)
 }
 
 func newLogger(w io.Writer, format string, quiet bool) (*slog.Logger, error) {
@@ -130,7 +176,7 @@ func newLogger(w io.Writer, format string, quiet bool) (*slog.Logger, error) {
 	return nil, usagef("--log-format must be text or json, not %q", format)
 }
 
-func printRunSummary(w io.Writer, res *nightlyResult) {
+func printRunSummary(w io.Writer, res *nightlyResult, ignored int, verbose bool) {
 	m := res.manifest
 	s := m.Summary
 	fmt.Fprintf(w, "snapshot %s: %d groups — %d ok, %d failed, %d stale, %d invalid; %d operations (%s)\n",
@@ -153,14 +199,13 @@ func printRunSummary(w io.Writer, res *nightlyResult) {
 				}
 			}
 		}
+		if ignored > 0 {
+			fmt.Fprintf(w, "  %d findings accepted by the ignore list (specharvest diff %s %s lists them with their reasons)\n", ignored, c.Base, m.ID)
+		}
 	} else {
 		fmt.Fprintln(w, "first snapshot of this store: nothing to compare with yet")
 	}
-	for _, sp := range m.Specs {
-		if sp.Status != output.StatusOK {
-			fmt.Fprintf(w, "  %s %s: %s\n", strings.ToUpper(sp.Status), sp.Key, sp.Error)
-		}
-	}
+	printUnhealthyGroups(w, m.Specs, verbose)
 	if res.pruned > 0 {
 		fmt.Fprintf(w, "retention removed %d old snapshots\n", res.pruned)
 	}

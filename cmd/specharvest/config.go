@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/specharvest/specharvest/harvest"
+	"github.com/specharvest/specharvest/output"
 )
 
 // Config is the whole configuration file (DESIGN §5; config.example.yaml
@@ -30,6 +31,12 @@ type Config struct {
 	RemovalGuard RemovalGuardConfig `yaml:"removal_guard"`
 	// StaleMaxAge is how long a group may stay stale before the run fails.
 	StaleMaxAge Duration `yaml:"stale_max_age"`
+	// CatalogURL is where the store's snapshots are served, for links in
+	// webhooks; Ignore lists accepted findings (see ignore.go).
+	CatalogURL string         `yaml:"catalog_url"`
+	Ignore     []IgnoreConfig `yaml:"ignore"`
+	// ignoreRules is Ignore, checked, with the line of each entry.
+	ignoreRules []output.IgnoreRule
 
 	// credentialHints names, per source, the config key and environment
 	// variable of its credential, for a 401 or 403 to point at.
@@ -240,6 +247,9 @@ func parseConfig(file string, data []byte, getenv func(string) (string, bool)) (
 		return nil, err
 	}
 	if err := d.check(cfg); err != nil {
+		return nil, err
+	}
+	if cfg.ignoreRules, err = ignoreRules(d, cfg.Ignore); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -575,9 +585,9 @@ func (d *configDecoder) check(c *Config) error {
 		}
 	}
 	switch c.Diff.FailOn {
-	case "", "none", "breaking", "changes":
+	case "", "none", "breaking", "warning", "changes":
 	default:
-		return bad("diff.fail_on", "must be none, breaking or changes, not %q", c.Diff.FailOn)
+		return bad("diff.fail_on", "must be none, breaking, warning or changes, not %q", c.Diff.FailOn)
 	}
 	for _, k := range []struct {
 		key string

@@ -56,7 +56,7 @@ func TestConfigErrorsNameFileLineAndKey(t *testing.T) {
 		{"list for a string", "store: [a, b]\nsources:\n  - name: a\n    type: url\n    urls: [http://x]\n", 1, "store", "expected a single value"},
 		{"unknown type", "sources:\n  - name: a\n    type: ftp\n", 3, "sources[0].type", "unknown type"},
 		{"duplicate source", "sources:\n  - name: a\n    type: url\n    urls: [http://x]\n  - name: a\n    type: url\n    urls: [http://y]\n", 5, "sources[1].name", "named twice"},
-		{"bad fail_on", "sources:\n  - name: a\n    type: url\n    urls: [http://x]\ndiff:\n  fail_on: sometimes\n", 6, "diff.fail_on", "none, breaking or changes"},
+		{"bad fail_on", "sources:\n  - name: a\n    type: url\n    urls: [http://x]\ndiff:\n  fail_on: sometimes\n", 6, "diff.fail_on", "none, breaking, warning or changes"},
 		{"duplicate key", "store: a\nstore: b\nsources:\n  - name: a\n    type: url\n    urls: [http://x]\n", 2, "store", "given twice"},
 		{"no sources", "store: a\n", 0, "sources", "at least one"},
 		{"syntax", "sources: [\n", 0, "", ""},

@@ -43,8 +43,11 @@ func loadSettings(e *env, flagValue string) (*Config, error) {
 		}
 		return "${" + name + "}", true
 	}
-	cfg, _, err := decodeConfig(path, data, keepUnset)
+	cfg, d, err := decodeConfig(path, data, keepUnset)
 	if err != nil {
+		return nil, err
+	}
+	if cfg.ignoreRules, err = ignoreRules(d, cfg.Ignore); err != nil {
 		return nil, err
 	}
 	return cfg, nil

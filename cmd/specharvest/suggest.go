@@ -9,9 +9,9 @@ import (
 	"strings"
 )
 
-// suggest returns the candidates closest to what the user typed, best
-// first: those within a small edit distance (a typo, a swapped pair of
-// letters) and those that start with what was typed. Nothing far off is
+// suggest returns the candidates nearest to what the user typed: those
+// within a small edit distance (a typo, a swapped pair of letters) or
+// that start with what was typed, keeping only the nearest of them. Nothing far off is
 // suggested, because a wrong suggestion is worse than none.
 func suggest(typed string, candidates []string) []string {
 	type scored struct {
@@ -19,7 +19,7 @@ func suggest(typed string, candidates []string) []string {
 		d    int
 	}
 	var hits []scored
-	limit := max(1, len(typed)/3)
+	limit := max(1, min(3, len(typed)/4))
 	for _, c := range candidates {
 		d := editDistance(strings.ToLower(typed), strings.ToLower(c))
 		if d <= limit || (len(typed) >= 2 && strings.HasPrefix(c, typed)) {
@@ -29,6 +29,10 @@ func suggest(typed string, candidates []string) []string {
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].d < hits[j].d })
 	out := make([]string, 0, len(hits))
 	for _, h := range hits {
+		// Only the nearest: a second-best guess is mostly noise.
+		if h.d > hits[0].d {
+			break
+		}
 		out = append(out, h.name)
 	}
 	return out

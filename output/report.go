@@ -83,7 +83,7 @@ type Report struct {
 
 // keeps reports whether the filter shows finding f of group key.
 func (flt ReportFilter) keeps(key string, f diff.Finding) bool {
-	if flt.Level != "" && levelRank(f.Level) > levelRank(flt.Level) {
+	if flt.Level != "" && filterRank(f.Level) > filterRank(flt.Level) {
 		return false
 	}
 	if len(flt.Rules) > 0 && !anyGlob(flt.Rules, f.ID) {
@@ -243,9 +243,9 @@ func MatchGlob(pattern, s string) bool {
 	return pi == len(p)
 }
 
-// levelRank orders levels from the most severe; an unknown level ranks
+// filterRank orders levels from the most severe; an unknown level ranks
 // with breaking, so a filter never hides what it does not understand.
-func levelRank(l diff.Level) int {
+func filterRank(l diff.Level) int {
 	switch l {
 	case diff.LevelWarning:
 		return 1

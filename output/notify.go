@@ -78,6 +78,9 @@ type RunSummary struct {
 	FailedGroups   []string  `json:"failed_groups,omitempty"`
 	// Page is where to read the report: the path or URL of index.html.
 	Page string `json:"page,omitempty"`
+	// PageLocal says Page is a path on the machine that ran the job (no
+	// catalog_url is configured), not a link anyone can open.
+	PageLocal bool `json:"page_local,omitempty"`
 }
 
 // Events lists the events this run raises, in a fixed order.
@@ -323,7 +326,10 @@ func notifyText(s RunSummary) string {
 	list("Breaking", s.BreakingGroups)
 	list("Failed", s.FailedGroups)
 	fmt.Fprintf(&b, "\n%d groups: %d ok, %d stale, %d failed, %d invalid", s.Groups, s.OK, s.Stale, s.Failed, s.Invalid)
-	if s.Page != "" {
+	switch {
+	case s.Page != "" && s.PageLocal:
+		fmt.Fprintf(&b, "\nReport (a file on the machine that ran specharvest; set catalog_url: in the config to link it): %s", esc(s.Page))
+	case s.Page != "":
 		fmt.Fprintf(&b, "\nReport: %s", esc(s.Page))
 	}
 	return b.String()

@@ -621,6 +621,11 @@ func (d *configDecoder) check(c *Config) error {
 		}
 		c.credentialHints[i] = hint
 	}
+	if c.CatalogURL != "" {
+		if u, err := url.Parse(c.CatalogURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return bad("catalog_url", "%q is not an http(s) URL with a host", c.CatalogURL)
+		}
+	}
 	for i, n := range c.Notify {
 		if n.URL == "" {
 			return bad(fmt.Sprintf("notify[%d]", i), "url is required")

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"net/url"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/specharvest/specharvest/merge/diff"
@@ -27,7 +29,7 @@ func (n *nightly) afterRun(ctx context.Context, started time.Time, res *nightlyR
 		summary.Snapshot, summary.Previous = m.ID, m.Previous
 		summary.Groups, summary.OK, summary.Stale, summary.Failed = m.Summary.Specs, m.Summary.OK, m.Summary.Stale, m.Summary.Failed
 		summary.Invalid, summary.Operations = m.Summary.Invalid, m.Summary.Operations
-		summary.Page = filepath.Join(res.pageDir, catalogHTMLFile)
+		summary.Page, summary.PageLocal = catalogPageLink(n.cfg.CatalogURL, res.pageDir, m.ID)
 		for _, sp := range m.Specs {
 			if sp.Status != output.StatusOK {
 				summary.FailedGroups = append(summary.FailedGroups, sp.Key)
@@ -60,4 +62,15 @@ func (n *nightly) afterRun(ctx context.Context, started time.Time, res *nightlyR
 			n.logger.Warn("webhook", "err", err)
 		}
 	}
+}
+
+// catalogPageLink is how a webhook points at the night's page: an
+// absolute URL under catalog_url (where the store folder is served), or,
+// without it, the page's path on this machine, marked as such so the
+// message can say that a reader elsewhere cannot open it.
+func catalogPageLink(catalogURL, pageDir, id string) (link string, local bool) {
+	if catalogURL == "" {
+		return filepath.Join(pageDir, catalogHTMLFile), true
+	}
+	return strings.TrimRight(catalogURL, "/") + "/snapshots/" + url.PathEscape(id) + "/" + catalogHTMLFile, false
 }

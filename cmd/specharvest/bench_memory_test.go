@@ -115,7 +115,7 @@ func variedGroup(doc map[string]any, seed uint64, i int) []byte {
 			}
 		}
 	}
-	data, _ := json.MarshalIndent(d, "", "  ")
+	data, _ := json.Marshal(d)
 	return data
 }
 

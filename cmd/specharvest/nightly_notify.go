@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/specharvest/specharvest/merge/diff"
+	"github.com/specharvest/specharvest/notify"
 	"github.com/specharvest/specharvest/output"
 )
 
@@ -18,7 +19,7 @@ func (n *nightly) afterRun(ctx context.Context, started time.Time, res *nightlyR
 	finished := n.now()
 	metrics := output.RunMetrics{Finished: finished, Duration: finished.Sub(started), ExitCode: code,
 		Groups: map[string]int{}, Findings: map[string]int{}}
-	summary := output.RunSummary{Started: started, Finished: finished, ExitCode: code}
+	summary := notify.RunSummary{Started: started, Finished: finished, ExitCode: code}
 	if runErr != nil {
 		summary.Error = runErr.Error()
 	}
@@ -54,11 +55,11 @@ func (n *nightly) afterRun(ctx context.Context, started time.Time, res *nightlyR
 		}
 	}
 	if len(n.cfg.Notify) > 0 && !errors.Is(runErr, output.ErrLocked) {
-		hooks := make([]output.Webhook, 0, len(n.cfg.Notify))
+		hooks := make([]notify.Webhook, 0, len(n.cfg.Notify))
 		for _, h := range n.cfg.Notify {
-			hooks = append(hooks, output.Webhook{URL: h.URL, On: h.On, Headers: h.Headers, Timeout: h.Timeout.Duration})
+			hooks = append(hooks, notify.Webhook{URL: h.URL, On: h.On, Headers: h.Headers, Timeout: h.Timeout.Duration})
 		}
-		for _, err := range output.Notify(ctx, n.logger, hooks, summary) {
+		for _, err := range notify.Notify(ctx, n.logger, hooks, summary) {
 			n.logger.Warn("webhook", "err", err)
 		}
 	}

@@ -107,4 +107,18 @@
 // Reports are written into a snapshot with SnapshotWriter.WriteFile; the
 // renderers that produce them (JSON, YAML, Markdown, HTML) live in this
 // package next to the store and are described below.
+//
+// The HTML pages of a snapshot sit side by side and link to each other;
+// each is static, works offline and fetches nothing outside the store:
+//
+//   - index.html (WriteCatalogHTML): the catalog, searchable;
+//   - reference.html with redoc.standalone.js (SharedFiles): the API
+//     reference of any stored document, chosen by its fragment
+//     (ReferenceLink, MergedReferenceLink), rendered by the vendored Redoc
+//     bundle; the same bytes every night, so stored once;
+//   - changes.html (WriteChangesHTML): each finding's fragment before and
+//     after, found with Locate and aligned with SideBySide;
+//   - history.html (WriteHistoryHTML): the fleet timeline and the group
+//     charts, SVG drawn here (FleetTimelineSVG, GroupChartSVG) from a
+//     History that LoadHistory reads one snapshot at a time.
 package output

@@ -56,7 +56,7 @@ func TestLocate(t *testing.T) {
 // of unmarked rows is the length of a longest common subsequence.
 func TestSideBySideLaw(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
-	words := []string{"{", "}", `"type": "integer"`, `"type": "string"`, `"format": "int64",`, `"enum": [`, `"a",`, `"b"`, "],"}
+	words := []string{"{", "}", `"type": "integer"`, `"type": "string"`, `"format": "int64",`, `"enum": [`, `"a",`, `"a"`, `"b"`, `"b",`, "],"}
 	gen := func() []string {
 		out := make([]string, rng.Intn(14))
 		for i := range out {

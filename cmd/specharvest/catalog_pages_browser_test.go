@@ -192,7 +192,29 @@ func TestCatalogPagesInBrowser(t *testing.T) {
 		if len(ops) < entry.Operations {
 			t.Errorf("the reference shows %d operations (%v), the document has %d", len(ops), ops, entry.Operations)
 		}
+		ms, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.body.dataset.renderMs`))
+		t.Logf("the reference of %s (%d operations) rendered in %s ms", entry.Key, entry.Operations, ms)
 		browser.Screenshot(t, "reference.png", false)
+
+		// Xano's documents are often invalid ("maxItems": "2", "required":
+		// true on properties); the reference still renders them.
+		for _, s := range m.Specs {
+			if s.Valid || !s.HasBlob() || s.Operations == 0 {
+				continue
+			}
+			if err := chromedp.Do(tab, chromedp.Navigate(snapURL+output.ReferenceLink(s.SHA256, s.Key))); err != nil {
+				t.Fatal(err)
+			}
+			if err := chromedp.Do(tab, chromedp.Reload()); err != nil {
+				t.Fatal(err)
+			}
+			waitReady(t, tab, "true")
+			n, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.querySelectorAll('#redoc [data-section-id*="operation/"]').length`))
+			if err != nil || n == 0 {
+				t.Errorf("the reference of the invalid document of %s shows %d operations (%v)", s.Key, n, err)
+			}
+			break
+		}
 
 		// The same page opens the merged document of the snapshot, every
 		// group's operations in one reference.

@@ -57,7 +57,53 @@
       fail('The renderer (redoc.standalone.js) did not load.');
       return;
     }
-    Redoc.init(url, {
+    // The document is fetched here rather than by Redoc so that a JSON
+    // document can be mended first where Redoc would stop rendering
+    // altogether: a $ref that points at nothing (the catalog reports it as
+    // an error) becomes an empty schema saying so, and a "required" that
+    // is not a list is dropped. YAML documents go to Redoc as they are.
+    fetch(url).then(function (r) {
+      if (!r.ok) { throw new Error(url + ': ' + r.status); }
+      return r.text();
+    }).then(function (text) {
+      var spec = url;
+      try { spec = mend(JSON.parse(text)); } catch (e) { spec = url; }
+      render(spec);
+    }, function (err) { fail('The document could not be fetched: ' + (err.message || err)); });
+  }
+
+  function mend(doc) {
+    function resolve(ref) {
+      var node = doc;
+      var parts = ref.slice(2).split('/');
+      for (var i = 0; i < parts.length; i++) {
+        var k = parts[i].replace(/~1/g, '/').replace(/~0/g, '~');
+        if (node === null || typeof node !== 'object' || !Object.prototype.hasOwnProperty.call(node, k)) { return false; }
+        node = node[k];
+      }
+      return true;
+    }
+    var seen = 0;
+    function walk(node) {
+      if (++seen > 2000000 || node === null || typeof node !== 'object') { return node; }
+      if (typeof node.$ref === 'string' && node.$ref.indexOf('#/') === 0 && !resolve(node.$ref)) {
+        return { description: 'This $ref points at nothing in the document: ' + node.$ref, 'x-unresolved-ref': node.$ref };
+      }
+      if (Array.isArray(node)) {
+        for (var i = 0; i < node.length; i++) { node[i] = walk(node[i]); }
+        return node;
+      }
+      if ('required' in node && typeof node.required === 'boolean' && !('in' in node) && ('type' in node || 'properties' in node || 'format' in node)) {
+        delete node.required;
+      }
+      Object.keys(node).forEach(function (k) { node[k] = walk(node[k]); });
+      return node;
+    }
+    return walk(doc);
+  }
+
+  function render(spec) {
+    Redoc.init(spec, {
       // Everything the reader needs is in the document: no fonts, no
       // links out, nothing fetched but the document itself.
       hideHostname: false,

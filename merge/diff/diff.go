@@ -52,6 +52,10 @@ type DiffOptions struct {
 	// summaries, examples and x- extensions, which libopenapi's change
 	// model produces; contract findings are unaffected.
 	SkipDocumentation bool
+	// Whole compares the whole documents, without the pre-pass that drops
+	// paths equal on both sides (prune.go). The findings are the same
+	// either way; tests use it to prove that.
+	Whole bool
 }
 
 // Diff compares two OpenAPI 3.x documents (JSON or YAML; the repaired
@@ -60,6 +64,12 @@ type DiffOptions struct {
 // not followed. ctx is checked between operations, so a huge pair can be
 // abandoned.
 func Diff(ctx context.Context, base, revision []byte, opts DiffOptions) (findings []Finding, err error) {
+	if !opts.Whole {
+		// A document the pre-pass cannot read whole is compared whole.
+		if b, r, _, err := pruneUnchanged(base, revision); err == nil {
+			base, revision = b, r
+		}
+	}
 	// The two models are independent; building them side by side halves
 	// the wall time of the largest step.
 	var baseDoc, revisionDoc *specModel

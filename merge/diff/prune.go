@@ -1,0 +1,648 @@
+package diff
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/pb33f/go-yaml"
+)
+
+// The pre-pass. Building libopenapi's model of both documents costs far
+// more than comparing them, and a nightly pair is nearly identical. So
+// before any model is built, each path item gets a deep hash: its own
+// content plus everything it reaches through $refs, transitively, plus
+// the document-wide settings every operation inherits (servers, security,
+// security schemes). A path whose deep hash is the same on both sides can
+// yield no finding — nothing it reaches changed — so it is dropped from
+// both documents, with the components that only dropped paths reach. The
+// rest (changed paths, components they or anything else uses, webhooks,
+// the document's top level) goes to the comparison as before, so the
+// findings are those of the full comparison; a property test holds them
+// equal.
+//
+// It gives up — and the documents go through whole — on anything it is
+// not sure to read as libopenapi does: a $ref it cannot resolve, YAML
+// aliases or non-string keys, $id/$anchor/$dynamicRef, a scalar of an
+// unusual type.
+
+// errNoPrune says the pre-pass gave up; the caller compares the whole
+// documents.
+var errNoPrune = errors.New("document not pruned")
+
+// tnode is a parsed document node: an object (pairs in document order),
+// an array, or a scalar (a string, or the JSON text of a number, true,
+// false or null).
+type tnode struct {
+	kind  byte // 'o' object, 'a' array, 's' string, 'l' literal
+	text  string
+	keys  []string
+	items []*tnode // object values (parallel to keys) or array items
+}
+
+func (n *tnode) get(key string) *tnode {
+	if n == nil || n.kind != 'o' {
+		return nil
+	}
+	for i, k := range n.keys {
+		if k == key {
+			return n.items[i]
+		}
+	}
+	return nil
+}
+
+// pruneUnchanged returns the two documents without the paths that did not
+// change deeply, and how many paths it dropped. With nothing to drop it
+// returns JSON documents as they came; YAML comes back as JSON, which
+// libopenapi reads several times faster.
+func pruneUnchanged(base, revision []byte) (prunedBase, prunedRevision []byte, dropped int, err error) {
+	b, err := parseTree(base)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	r, err := parseTree(revision)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	bu, err := newUnitIndex(b)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	ru, err := newUnitIndex(r)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	drop := droppable(bu, ru)
+	if len(drop) == 0 && isJSON(base) && isJSON(revision) {
+		return base, revision, 0, nil
+	}
+	for name := range drop {
+		if strings.HasPrefix(name, "paths/") {
+			dropped++
+		}
+	}
+	return emitJSON(b, drop), emitJSON(r, drop), dropped, nil
+}
+
+func isJSON(data []byte) bool {
+	t := bytes.TrimLeft(data, " \t\r\n")
+	return len(t) > 0 && t[0] == '{'
+}
+
+// ---- parsing
+
+// maxTreeDepth bounds recursion on hostile input; a real document is a
+// few dozen levels deep.
+const maxTreeDepth = 512
+
+func parseTree(data []byte) (*tnode, error) {
+	if isJSON(data) {
+		// Duplicate names are kept in order, as the diff's parser reads
+		// them; not checking for them is also much faster.
+		dec := jsontext.NewDecoder(bytes.NewReader(data), jsontext.AllowDuplicateNames(true))
+		n, err := parseJSON(dec, 0)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", errNoPrune, err)
+		}
+		if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%w: data after the document", errNoPrune)
+		}
+		return n, nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%w: %v", errNoPrune, err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+		return nil, fmt.Errorf("%w: not one YAML document", errNoPrune)
+	}
+	return fromYAML(doc.Content[0], 0)
+}
+
+func parseJSON(dec *jsontext.Decoder, depth int) (*tnode, error) {
+	if depth > maxTreeDepth {
+		return nil, errors.New("too deep")
+	}
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return nil, err
+	}
+	switch tok.Kind() {
+	case '{':
+		n := &tnode{kind: 'o'}
+		for dec.PeekKind() != '}' {
+			key, err := dec.ReadToken()
+			if err != nil {
+				return nil, err
+			}
+			// A token is valid only until the decoder moves on.
+			name := key.String()
+			value, err := parseJSON(dec, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			n.keys = append(n.keys, name)
+			n.items = append(n.items, value)
+		}
+		_, err := dec.ReadToken()
+		return n, err
+	case '[':
+		n := &tnode{kind: 'a'}
+		for dec.PeekKind() != ']' {
+			value, err := parseJSON(dec, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			n.items = append(n.items, value)
+		}
+		_, err := dec.ReadToken()
+		return n, err
+	case '"':
+		return &tnode{kind: 's', text: tok.String()}, nil
+	default:
+		return &tnode{kind: 'l', text: tok.String()}, nil
+	}
+}
+
+func fromYAML(y *yaml.Node, depth int) (*tnode, error) {
+	if depth > maxTreeDepth {
+		return nil, fmt.Errorf("%w: too deep", errNoPrune)
+	}
+	switch y.Kind {
+	case yaml.MappingNode:
+		n := &tnode{kind: 'o', keys: make([]string, 0, len(y.Content)/2), items: make([]*tnode, 0, len(y.Content)/2)}
+		for i := 0; i+1 < len(y.Content); i += 2 {
+			k := y.Content[i]
+			if k.Kind != yaml.ScalarNode || k.Value == "<<" {
+				return nil, fmt.Errorf("%w: a YAML key that is not a plain string", errNoPrune)
+			}
+			value, err := fromYAML(y.Content[i+1], depth+1)
+			if err != nil {
+				return nil, err
+			}
+			n.keys = append(n.keys, k.Value)
+			n.items = append(n.items, value)
+		}
+		return n, nil
+	case yaml.SequenceNode:
+		n := &tnode{kind: 'a', items: make([]*tnode, 0, len(y.Content))}
+		for _, c := range y.Content {
+			value, err := fromYAML(c, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			n.items = append(n.items, value)
+		}
+		return n, nil
+	case yaml.ScalarNode:
+		switch y.ShortTag() {
+		case "!!str":
+			return &tnode{kind: 's', text: y.Value}, nil
+		case "!!int", "!!float":
+			if !jsontext.Value(y.Value).IsValid() {
+				return nil, fmt.Errorf("%w: YAML number %q has no JSON form", errNoPrune, y.Value)
+			}
+			return &tnode{kind: 'l', text: y.Value}, nil
+		case "!!bool":
+			if y.Value != "true" && y.Value != "false" {
+				return nil, fmt.Errorf("%w: YAML boolean %q", errNoPrune, y.Value)
+			}
+			return &tnode{kind: 'l', text: y.Value}, nil
+		case "!!null":
+			return &tnode{kind: 'l', text: "null"}, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: YAML node of kind %v, tag %s", errNoPrune, y.Kind, y.ShortTag())
+}
+
+// ---- units and references
+
+// A unit is what the pre-pass keeps or drops whole: one path item
+// ("paths/<path>"), one component ("components/<kind>/<name>"), or the
+// rest of the document ("root"), which is always kept.
+type unitIndex struct {
+	doc   *tnode
+	nodes map[string]*tnode
+	// refs lists, per unit, the units its $refs point into.
+	refs map[string][]string
+	// hashes of each unit's own content.
+	hashes map[string][sha256.Size]byte
+	// global hashes what every operation inherits.
+	global [sha256.Size]byte
+	// templates counts the paths of each shape, as matchPath sees them.
+	templates map[string]int
+}
+
+const rootUnit = "root"
+
+func newUnitIndex(doc *tnode) (*unitIndex, error) {
+	if doc.kind != 'o' {
+		return nil, fmt.Errorf("%w: the document is not an object", errNoPrune)
+	}
+	u := &unitIndex{doc: doc, nodes: make(map[string]*tnode), refs: make(map[string][]string),
+		hashes: make(map[string][sha256.Size]byte), templates: make(map[string]int)}
+	root := &tnode{kind: 'o'}
+	for i, key := range doc.keys {
+		value := doc.items[i]
+		switch {
+		case key == "paths" && value.kind == 'o':
+			for j, path := range value.keys {
+				u.nodes["paths/"+path] = value.items[j]
+				u.templates[pathTemplate(path)]++
+			}
+		case key == "components" && value.kind == 'o':
+			for j, kind := range value.keys {
+				entries := value.items[j]
+				if entries.kind != 'o' {
+					return nil, fmt.Errorf("%w: components/%s is not an object", errNoPrune, kind)
+				}
+				for k, name := range entries.keys {
+					u.nodes["components/"+kind+"/"+name] = entries.items[k]
+				}
+			}
+		default:
+			root.keys = append(root.keys, key)
+			root.items = append(root.items, value)
+		}
+	}
+	u.nodes[rootUnit] = root
+	h := sha256.New()
+	for name, n := range u.nodes {
+		targets := make(map[string]bool)
+		if err := u.collectRefs(n, targets); err != nil {
+			return nil, err
+		}
+		for t := range targets {
+			u.refs[name] = append(u.refs[name], t)
+		}
+		slices.Sort(u.refs[name])
+		h.Reset()
+		hashNode(h, n)
+		var sum [sha256.Size]byte
+		copy(sum[:], h.Sum(nil))
+		u.hashes[name] = sum
+	}
+	// What every operation inherits, whatever it references: the
+	// document's servers, its default security and the schemes security
+	// requirements name (by name, not by $ref), and the dialect its
+	// schemas are read in.
+	h.Reset()
+	for _, key := range []string{"openapi", "jsonSchemaDialect", "servers", "security"} {
+		writeString(h, key)
+		hashNode(h, doc.get(key))
+	}
+	var schemes []string
+	for name := range u.nodes {
+		if strings.HasPrefix(name, "components/securitySchemes/") {
+			schemes = append(schemes, name)
+		}
+	}
+	slices.Sort(schemes)
+	for _, name := range schemes {
+		writeString(h, name)
+		hashNode(h, u.nodes[name])
+	}
+	copy(u.global[:], h.Sum(nil))
+	return u, nil
+}
+
+// collectRefs adds to targets the unit of every reference under n: each
+// $ref, each string that is a local JSON pointer ("#/…": links'
+// operationRef, discriminator mappings), and each bare schema name of a
+// discriminator mapping. A reference it cannot resolve stops the
+// pre-pass: the full comparison reports it as it always has.
+func (u *unitIndex) collectRefs(n *tnode, targets map[string]bool) error {
+	switch n.kind {
+	case 'o':
+		for i, key := range n.keys {
+			value := n.items[i]
+			switch key {
+			case "$id", "$anchor", "$dynamicRef", "$dynamicAnchor", "$recursiveRef", "$recursiveAnchor":
+				return fmt.Errorf("%w: %s", errNoPrune, key)
+			case "mapping":
+				if value.kind == 'o' {
+					for _, v := range value.items {
+						if v.kind == 's' && !strings.HasPrefix(v.text, "#") && !strings.Contains(v.text, "/") {
+							if err := u.addTarget("#/components/schemas/"+v.text, targets, true); err != nil {
+								return err
+							}
+						}
+					}
+				}
+			}
+			if key == "$ref" && value.kind == 's' {
+				if err := u.addTarget(value.text, targets, false); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := u.collectRefs(value, targets); err != nil {
+				return err
+			}
+		}
+	case 'a':
+		for _, value := range n.items {
+			if err := u.collectRefs(value, targets); err != nil {
+				return err
+			}
+		}
+	case 's':
+		if strings.HasPrefix(n.text, "#/") {
+			// A string that looks like a pointer may be prose; keeping
+			// what it would point to costs nothing but a little pruning.
+			return u.addTarget(n.text, targets, true)
+		}
+	}
+	return nil
+}
+
+// addTarget resolves a local reference to its unit. A reference to
+// another document is left alone (the diff does not follow those). A
+// lenient reference (not a $ref) that resolves to nothing is ignored.
+func (u *unitIndex) addTarget(ref string, targets map[string]bool, lenient bool) error {
+	pointer, ok := strings.CutPrefix(ref, "#")
+	if !ok {
+		// A reference to another document: the diff refuses it, wherever
+		// it is, so the whole document must reach the diff.
+		if lenient {
+			return nil
+		}
+		return fmt.Errorf("%w: $ref %q to another document", errNoPrune, ref)
+	}
+	segments := strings.Split(strings.TrimPrefix(pointer, "/"), "/")
+	for i, s := range segments {
+		segments[i] = strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
+	}
+	var unit string
+	var rest []string
+	switch {
+	case pointer == "" || pointer == "/":
+		unit = ""
+	case segments[0] == "paths" && len(segments) >= 2:
+		unit, rest = "paths/"+segments[1], segments[2:]
+	case segments[0] == "components" && len(segments) >= 3:
+		unit, rest = "components/"+segments[1]+"/"+segments[2], segments[3:]
+	case segments[0] == "paths" || segments[0] == "components":
+		unit = ""
+	default:
+		unit, rest = rootUnit, segments
+	}
+	if unit == "" {
+		if lenient {
+			return nil
+		}
+		return fmt.Errorf("%w: $ref %q to more than one unit", errNoPrune, ref)
+	}
+	n := u.nodes[unit]
+	if unit == rootUnit {
+		n = u.doc
+	}
+	for _, s := range rest {
+		if n == nil {
+			break
+		}
+		switch n.kind {
+		case 'o':
+			n = n.get(s)
+		case 'a':
+			var i int
+			if _, err := fmt.Sscanf(s, "%d", &i); err != nil || i < 0 || i >= len(n.items) {
+				n = nil
+			} else {
+				n = n.items[i]
+			}
+		default:
+			n = nil
+		}
+	}
+	if n == nil {
+		if lenient {
+			return nil
+		}
+		return fmt.Errorf("%w: $ref %q resolves to nothing the pre-pass can keep whole", errNoPrune, ref)
+	}
+	targets[unit] = true
+	return nil
+}
+
+// closure lists the units reachable from roots, roots included.
+func (u *unitIndex) closure(roots ...string) map[string]bool {
+	seen := make(map[string]bool)
+	stack := slices.Clone(roots)
+	for len(stack) > 0 {
+		name := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		stack = append(stack, u.refs[name]...)
+	}
+	return seen
+}
+
+// deepHash is a path's own content, everything it reaches, and what it
+// inherits from the document.
+func (u *unitIndex) deepHash(path string) [sha256.Size]byte {
+	reach := u.closure(path)
+	names := make([]string, 0, len(reach))
+	for name := range reach {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	h := sha256.New()
+	h.Write(u.global[:])
+	for _, name := range names {
+		writeString(h, name)
+		sum := u.hashes[name]
+		h.Write(sum[:])
+	}
+	var out [sha256.Size]byte
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
+// droppable decides what leaves both documents: the paths present on
+// both sides with equal deep hashes (and a shape no other path shares, so
+// matching renamed paths is undisturbed), and the components that only
+// those paths reach. Anything the kept part of either document reaches
+// stays; the same units are dropped from both sides.
+func droppable(b, r *unitIndex) map[string]bool {
+	candidates := make(map[string]bool)
+	for name := range b.nodes {
+		path, ok := strings.CutPrefix(name, "paths/")
+		if !ok || r.nodes[name] == nil {
+			continue
+		}
+		if b.templates[pathTemplate(path)] != 1 || r.templates[pathTemplate(path)] != 1 {
+			continue
+		}
+		if b.hashes[name] == r.hashes[name] && b.deepHash(name) == r.deepHash(name) {
+			candidates[name] = true
+		}
+	}
+	for {
+		// Everything reachable from a dropped candidate, on either side.
+		reached := make(map[string]bool)
+		for name := range candidates {
+			for _, u := range []*unitIndex{b, r} {
+				for n := range u.closure(name) {
+					reached[n] = true
+				}
+			}
+		}
+		// Everything the kept part reaches, on either side.
+		kept := make(map[string]bool)
+		for _, u := range []*unitIndex{b, r} {
+			var roots []string
+			for name := range u.nodes {
+				if !candidates[name] && !(reached[name] && strings.HasPrefix(name, "components/")) {
+					roots = append(roots, name)
+				}
+			}
+			for n := range u.closure(roots...) {
+				kept[n] = true
+			}
+		}
+		changed := false
+		for name := range candidates {
+			if kept[name] {
+				delete(candidates, name)
+				changed = true
+			}
+		}
+		if changed {
+			continue
+		}
+		drop := make(map[string]bool)
+		for name := range reached {
+			if !kept[name] && !strings.HasPrefix(name, "components/securitySchemes/") {
+				drop[name] = true
+			}
+		}
+		return drop
+	}
+}
+
+// ---- hashing and output
+
+func writeString(h hash.Hash, s string) {
+	writeLen(h, len(s))
+	io.WriteString(h, s)
+}
+
+func writeLen(h hash.Hash, n int) {
+	var b [binary.MaxVarintLen64]byte
+	h.Write(b[:binary.PutUvarint(b[:], uint64(n))])
+}
+
+// hashNode feeds a node to h unambiguously, in document order: key order
+// is kept, since nothing proves the comparison ignores it.
+func hashNode(h hash.Hash, n *tnode) {
+	if n == nil {
+		h.Write([]byte{0})
+		return
+	}
+	h.Write([]byte{n.kind})
+	switch n.kind {
+	case 'o':
+		writeLen(h, len(n.keys))
+		for i, k := range n.keys {
+			writeString(h, k)
+			hashNode(h, n.items[i])
+		}
+	case 'a':
+		writeLen(h, len(n.items))
+		for _, c := range n.items {
+			hashNode(h, c)
+		}
+	default:
+		writeString(h, n.text)
+	}
+}
+
+// emitJSON writes the document without the dropped units.
+func emitJSON(doc *tnode, drop map[string]bool) []byte {
+	var buf []byte
+	buf = append(buf, '{')
+	first := true
+	member := func(key string) {
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		buf, _ = jsontext.AppendQuote(buf, key)
+		buf = append(buf, ':')
+	}
+	for i, key := range doc.keys {
+		value := doc.items[i]
+		switch {
+		case key == "paths" && value.kind == 'o':
+			member(key)
+			buf = appendObject(buf, value, func(k string) bool { return drop["paths/"+k] })
+		case key == "components" && value.kind == 'o':
+			member(key)
+			buf = append(buf, '{')
+			for j, kind := range value.keys {
+				if j > 0 {
+					buf = append(buf, ',')
+				}
+				buf, _ = jsontext.AppendQuote(buf, kind)
+				buf = append(buf, ':')
+				buf = appendObject(buf, value.items[j], func(k string) bool { return drop["components/"+kind+"/"+k] })
+			}
+			buf = append(buf, '}')
+		default:
+			member(key)
+			buf = appendNode(buf, value)
+		}
+	}
+	return append(buf, '}')
+}
+
+func appendObject(buf []byte, n *tnode, skip func(string) bool) []byte {
+	buf = append(buf, '{')
+	first := true
+	for i, k := range n.keys {
+		if skip(k) {
+			continue
+		}
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		buf, _ = jsontext.AppendQuote(buf, k)
+		buf = append(buf, ':')
+		buf = appendNode(buf, n.items[i])
+	}
+	return append(buf, '}')
+}
+
+func appendNode(buf []byte, n *tnode) []byte {
+	switch n.kind {
+	case 'o':
+		return appendObject(buf, n, func(string) bool { return false })
+	case 'a':
+		buf = append(buf, '[')
+		for i, c := range n.items {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendNode(buf, c)
+		}
+		return append(buf, ']')
+	case 's':
+		buf, _ = jsontext.AppendQuote(buf, n.text)
+		return buf
+	default:
+		return append(buf, n.text...)
+	}
+}

@@ -1,0 +1,362 @@
+package diff
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// genDocument builds a document with the shapes the pre-pass must get
+// right: shared components reached from many paths, $ref cycles,
+// references between paths (outside components), parameters and
+// responses as components, security schemes named (not referenced) by
+// operations, and path-level parameters.
+func genDocument(rng *rand.Rand) map[string]any {
+	nSchemas := 6 + rng.IntN(10)
+	schemas := map[string]any{}
+	for i := range nSchemas {
+		props := map[string]any{
+			"id":   map[string]any{"type": "string", "description": "the id"},
+			"size": map[string]any{"type": "integer", "minimum": 0},
+		}
+		// References to later schemas, and now and then back to an
+		// earlier one: cycles.
+		for range rng.IntN(3) {
+			j := rng.IntN(nSchemas)
+			props[fmt.Sprintf("link%d", j)] = map[string]any{"$ref": fmt.Sprintf("#/components/schemas/S%d", j)}
+		}
+		schemas[fmt.Sprintf("S%d", i)] = map[string]any{"type": "object", "required": []any{"id"}, "properties": props}
+	}
+	components := map[string]any{
+		"schemas": schemas,
+		"parameters": map[string]any{
+			"Limit": map[string]any{"name": "limit", "in": "query", "schema": map[string]any{"type": "integer", "maximum": 100}},
+		},
+		"responses": map[string]any{
+			"Error": map[string]any{"description": "error", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/S0"}}}},
+		},
+		"securitySchemes": map[string]any{
+			"key":    map[string]any{"type": "apiKey", "in": "header", "name": "X-Key"},
+			"bearer": map[string]any{"type": "http", "scheme": "bearer"},
+		},
+	}
+	paths := map[string]any{}
+	nPaths := 4 + rng.IntN(12)
+	for i := range nPaths {
+		ref := map[string]any{"$ref": fmt.Sprintf("#/components/schemas/S%d", rng.IntN(nSchemas))}
+		op := map[string]any{
+			"operationId": fmt.Sprintf("op%d", i),
+			"responses": map[string]any{
+				"200":     map[string]any{"description": "ok", "content": map[string]any{"application/json": map[string]any{"schema": ref}}},
+				"default": map[string]any{"$ref": "#/components/responses/Error"},
+			},
+		}
+		if rng.IntN(2) == 0 {
+			op["parameters"] = []any{map[string]any{"$ref": "#/components/parameters/Limit"}}
+		}
+		if rng.IntN(3) == 0 {
+			op["security"] = []any{map[string]any{"bearer": []any{}}}
+		}
+		item := map[string]any{"get": op}
+		if rng.IntN(2) == 0 {
+			item["post"] = map[string]any{
+				"requestBody": map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": fmt.Sprintf("#/components/schemas/S%d", rng.IntN(nSchemas))}}}},
+				"responses":   map[string]any{"201": map[string]any{"description": "created"}},
+			}
+		}
+		path := fmt.Sprintf("/r%d/{id}", i)
+		item["parameters"] = []any{map[string]any{"name": "id", "in": "path", "required": true, "schema": map[string]any{"type": "string"}}}
+		paths[path] = item
+	}
+	// A reference outside components: one path's response reuses
+	// another path's.
+	if nPaths > 2 {
+		paths["/r1/{id}"].(map[string]any)["get"].(map[string]any)["responses"].(map[string]any)["202"] =
+			map[string]any{"$ref": "#/paths/~1r2~1{id}/get/responses/200"}
+	}
+	return map[string]any{
+		"openapi":    "3.0.3",
+		"info":       map[string]any{"title": "generated", "version": "1"},
+		"servers":    []any{map[string]any{"url": "https://api.example.com/v1"}},
+		"security":   []any{map[string]any{"key": []any{}}},
+		"paths":      paths,
+		"components": components,
+	}
+}
+
+// editDocument makes one random edit, of a kind the pre-pass must not
+// hide: deep in a shared component, in one path, at the top level, to a
+// reference, or to a shape another path shares.
+func editDocument(rng *rand.Rand, doc map[string]any) string {
+	paths := doc["paths"].(map[string]any)
+	components := doc["components"].(map[string]any)
+	schemas := components["schemas"].(map[string]any)
+	pathNames := sortedKeysOf(paths)
+	schemaNames := sortedKeysOf(schemas)
+	somePath := pathNames[rng.IntN(len(pathNames))]
+	someSchema := schemaNames[rng.IntN(len(schemaNames))]
+	props := schemas[someSchema].(map[string]any)["properties"].(map[string]any)
+	switch rng.IntN(14) {
+	case 0:
+		props["size"] = map[string]any{"type": "string"}
+		return "type of " + someSchema + ".size"
+	case 1:
+		props["added"] = map[string]any{"type": "string"}
+		schemas[someSchema].(map[string]any)["required"] = []any{"id", "added"}
+		return "required property added to " + someSchema
+	case 2:
+		props["id"].(map[string]any)["description"] = "changed"
+		return "description in " + someSchema
+	case 3:
+		op := paths[somePath].(map[string]any)["get"].(map[string]any)
+		op["responses"].(map[string]any)["200"].(map[string]any)["content"].(map[string]any)["application/json"] =
+			map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/" + schemaNames[rng.IntN(len(schemaNames))]}}
+		return "reference retargeted in " + somePath
+	case 4:
+		delete(paths, somePath)
+		return "path removed: " + somePath
+	case 5:
+		paths[somePath+"/{other}"] = map[string]any{"get": map[string]any{"responses": map[string]any{"200": map[string]any{"description": "ok"}}},
+			"parameters": []any{map[string]any{"name": "other", "in": "path", "required": true, "schema": map[string]any{"type": "string"}}}}
+		return "path added"
+	case 6:
+		// The same shape under another parameter name: matched as a rename.
+		item := paths[somePath]
+		delete(paths, somePath)
+		paths[somePath[:len(somePath)-len("{id}")]+"{key}"] = item
+		return "path parameter renamed in " + somePath
+	case 7:
+		doc["servers"] = []any{map[string]any{"url": "https://api.example.com/v2"}}
+		return "document server"
+	case 8:
+		components["securitySchemes"].(map[string]any)["bearer"] = map[string]any{"type": "http", "scheme": "basic"}
+		return "security scheme"
+	case 9:
+		doc["info"].(map[string]any)["version"] = "2"
+		return "info version"
+	case 10:
+		components["parameters"].(map[string]any)["Limit"].(map[string]any)["required"] = true
+		return "shared parameter became required"
+	case 11:
+		schemas["Unused"] = map[string]any{"type": "string"}
+		return "unused component added"
+	case 12:
+		doc["security"] = []any{map[string]any{"bearer": []any{}}}
+		return "document security"
+	default:
+		op := paths[somePath].(map[string]any)["get"].(map[string]any)
+		op["parameters"] = append(asSlice(op["parameters"]), map[string]any{"name": "q", "in": "query", "required": true, "schema": map[string]any{"type": "string"}})
+		return "required parameter added in " + somePath
+	}
+}
+
+func asSlice(v any) []any {
+	s, _ := v.([]any)
+	return s
+}
+
+func sortedKeysOf(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// stripeCorpusDir finds shared/corpus/stripe beside an ancestor folder.
+func stripeCorpusDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		candidate := filepath.Join(dir, "shared", "corpus", "stripe")
+		if _, err := os.Stat(filepath.Join(candidate, "spec3-v120.json")); err == nil {
+			return candidate
+		}
+		if filepath.Dir(dir) == dir {
+			t.Skip("Stripe corpus (shared/corpus/stripe) not found")
+		}
+		dir = filepath.Dir(dir)
+	}
+}
+
+func deepCopy(t *testing.T, v map[string]any) map[string]any {
+	t.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(data, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func encode(t *testing.T, doc map[string]any, asYAML bool) []byte {
+	t.Helper()
+	var data []byte
+	var err error
+	if asYAML {
+		data, err = yaml.Marshal(doc)
+	} else {
+		data, err = json.Marshal(doc)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// samePrunedAndWhole diffs a pair with and without the pre-pass and fails
+// unless findings (or errors) are identical.
+func samePrunedAndWhole(t *testing.T, name string, base, revision []byte) {
+	t.Helper()
+	whole, errWhole := Diff(context.Background(), base, revision, DiffOptions{Whole: true})
+	pruned, errPruned := Diff(context.Background(), base, revision, DiffOptions{})
+	// Both models are built at once, so which side's error comes first
+	// varies; the error itself must not.
+	side := func(err error) string {
+		if err == nil {
+			return "<nil>"
+		}
+		_, rest, _ := strings.Cut(err.Error(), ": ")
+		return rest
+	}
+	if side(errWhole) != side(errPruned) {
+		t.Fatalf("%s: errors differ:\nwhole:  %v\npruned: %v", name, errWhole, errPruned)
+	}
+	if !reflect.DeepEqual(whole, pruned) {
+		w, _ := json.MarshalIndent(whole, "", " ")
+		p, _ := json.MarshalIndent(pruned, "", " ")
+		t.Fatalf("%s: findings differ\nwhole:\n%s\npruned:\n%s", name, w, p)
+	}
+}
+
+// TestPruneKeepsFindings is the pre-pass's law: for random documents and
+// random edits (one to four at once, JSON or YAML), the findings with the
+// pre-pass are exactly those of the whole comparison. It also checks that
+// the pre-pass did drop paths in many cases, so the law is not proved on
+// documents it left alone.
+func TestPruneKeepsFindings(t *testing.T) {
+	cases := 300
+	if testing.Short() {
+		cases = 60
+	}
+	rng := rand.New(rand.NewPCG(7, 2026))
+	prunedCases := 0
+	for i := range cases {
+		doc := genDocument(rng)
+		revision := deepCopy(t, doc)
+		var edits []string
+		for range 1 + rng.IntN(4) {
+			edits = append(edits, editDocument(rng, revision))
+		}
+		asYAML := i%3 == 0
+		b, r := encode(t, doc, asYAML), encode(t, revision, asYAML)
+		name := fmt.Sprintf("case %d (yaml %v): %v", i, asYAML, edits)
+		samePrunedAndWhole(t, name, b, r)
+		if _, _, dropped, err := pruneUnchanged(b, r); err == nil && dropped > 0 {
+			prunedCases++
+		}
+	}
+	if prunedCases < cases/4 {
+		t.Fatalf("the pre-pass dropped paths in only %d of %d cases: the law is barely exercised", prunedCases, cases)
+	}
+	t.Logf("the pre-pass dropped paths in %d of %d cases", prunedCases, cases)
+}
+
+// TestPruneDrops: a pair differing in one path drops every other path
+// and the component only they use, and keeps what the changed path
+// reaches.
+func TestPruneDrops(t *testing.T) {
+	base := []byte(`{"openapi":"3.0.3","info":{"title":"t","version":"1"},
+"paths":{
+ "/a":{"get":{"responses":{"200":{"description":"ok","content":{"application/json":{"schema":{"$ref":"#/components/schemas/A"}}}}}}},
+ "/b":{"get":{"responses":{"200":{"description":"ok","content":{"application/json":{"schema":{"$ref":"#/components/schemas/B"}}}}}}},
+ "/c":{"get":{"responses":{"200":{"$ref":"#/paths/~1b/get/responses/200"}}}}},
+"components":{"schemas":{"A":{"type":"object","properties":{"x":{"type":"string"}}},"B":{"type":"string"},"Only":{"type":"string"}}}}`)
+	revision := []byte(`{"openapi":"3.0.3","info":{"title":"t","version":"2"},
+"paths":{
+ "/a":{"get":{"responses":{"200":{"description":"ok","content":{"application/json":{"schema":{"$ref":"#/components/schemas/A"}}}}}}},
+ "/b":{"get":{"responses":{"200":{"description":"ok","content":{"application/json":{"schema":{"$ref":"#/components/schemas/B"}}}}}}},
+ "/c":{"get":{"responses":{"200":{"$ref":"#/paths/~1b/get/responses/200"}}}}},
+"components":{"schemas":{"A":{"type":"object","properties":{"x":{"type":"integer"}}},"B":{"type":"string"},"Only":{"type":"string"}}}}`)
+	b, r, dropped, err := pruneUnchanged(base, revision)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// /c refers into /b, so /b stays with it; both are unchanged, so both
+	// go, and B with them. A and /a changed; Only is used by no path and
+	// stays, to be compared.
+	if dropped != 2 {
+		t.Fatalf("dropped %d paths, want 2 (/b and /c):\n%s", dropped, b)
+	}
+	for _, doc := range [][]byte{b, r} {
+		var parsed struct {
+			Paths      map[string]any `json:"paths"`
+			Components struct {
+				Schemas map[string]any `json:"schemas"`
+			} `json:"components"`
+		}
+		if err := json.Unmarshal(doc, &parsed); err != nil {
+			t.Fatal(err)
+		}
+		if len(parsed.Paths) != 1 || parsed.Paths["/a"] == nil {
+			t.Errorf("paths left: %v, want only /a", sortedKeysOf(parsed.Paths))
+		}
+		if parsed.Components.Schemas["B"] != nil || parsed.Components.Schemas["A"] == nil || parsed.Components.Schemas["Only"] == nil {
+			t.Errorf("schemas left: %v, want A and Only", sortedKeysOf(parsed.Components.Schemas))
+		}
+	}
+	samePrunedAndWhole(t, "one changed path", base, revision)
+}
+
+// TestPruneGivesUp: what it cannot read as the diff does goes through
+// whole, and the diff's own errors are unchanged.
+func TestPruneGivesUp(t *testing.T) {
+	for name, doc := range map[string]string{
+		"dangling $ref":     `{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/a":{"get":{"responses":{"200":{"$ref":"#/components/responses/Nope"}}}}}}`,
+		"external $ref":     `{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/a":{"$ref":"other.yaml#/paths/~1a"}}}`,
+		"YAML alias":        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a: &a\n    get: {responses: {'200': {description: ok}}}\n  /b: *a\n",
+		"$id":               `{"openapi":"3.1.0","info":{"title":"t","version":"1"},"paths":{},"components":{"schemas":{"A":{"$id":"https://x/a"}}}}`,
+		"not a mapping":     `[1,2]`,
+		"YAML boolean True": "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\nx-flag: True\n",
+	} {
+		if _, _, _, err := pruneUnchanged([]byte(doc), []byte(doc)); err == nil {
+			t.Errorf("%s: the pre-pass went ahead", name)
+		}
+		samePrunedAndWhole(t, name, []byte(doc), []byte(doc))
+	}
+}
+
+// TestPruneStripe: on the development corpus, the findings with the
+// pre-pass equal the whole comparison's, release after release.
+func TestPruneStripe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the Stripe pairs take a minute; run without -short")
+	}
+	dir := stripeCorpusDir(t)
+	for v := 120; v < 127; v++ {
+		base, errB := os.ReadFile(filepath.Join(dir, fmt.Sprintf("spec3-v%d.json", v)))
+		revision, errR := os.ReadFile(filepath.Join(dir, fmt.Sprintf("spec3-v%d.json", v+1)))
+		if errB != nil || errR != nil {
+			t.Fatal(errB, errR)
+		}
+		_, _, dropped, err := pruneUnchanged(base, revision)
+		t.Logf("v%d → v%d: pre-pass dropped %d paths (%v)", v, v+1, dropped, err)
+		samePrunedAndWhole(t, fmt.Sprintf("v%d → v%d", v, v+1), base, revision)
+	}
+}

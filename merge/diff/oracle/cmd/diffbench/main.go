@@ -4,12 +4,15 @@
 // child process of its own (ru_maxrss of a process that ran only that
 // tool).
 //
-//	go run ./cmd/diffbench [-corpus DIR] [-runs N] [-skip-long]
+//	go run ./cmd/diffbench [-corpus DIR] [-runs N] [-skip-long] [-mutations N [-seed S]]
 //
 // from the oracle module (merge/diff/oracle). Rows: Stripe v90 → v120, the
 // consecutive releases v120 → v127 one step at a time (the nightly case),
 // and a large YAML pair (two releases rewritten as YAML). The goals of the
-// diff are printed beside each ratio.
+// diff are printed beside each ratio. With -mutations N it then runs the
+// diff's mutation pass (N seeded single contract edits, each and its
+// reverse, on the Xano fixtures and the Stripe releases) and prints how
+// many were silent.
 package main
 
 import (
@@ -24,6 +27,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/specharvest/specharvest/harvest/validate"
 	"github.com/specharvest/specharvest/merge/diff"
 	"github.com/specharvest/specharvest/merge/diff/oracle"
 )
@@ -96,6 +100,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	corpus := fs.String("corpus", "", "`DIR` of the Stripe releases spec3-vN.json (default: shared/corpus/stripe beside an ancestor folder)")
 	runs := fs.Int("runs", 1, "measure each pair `N` times and keep each tool's run of least CPU time")
 	skipLong := fs.Bool("skip-long", false, "leave out v90 → v120")
+	mutations := fs.Int("mutations", 0, "after the table, run `N` seeded single-edit mutations and print the silent count")
+	seed := fs.Uint64("seed", 20261201, "seed of the mutation pass")
+	table := fs.Bool("table", true, "measure and print the side-by-side table (-table=false with -mutations runs the mutation pass alone)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -105,6 +112,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *corpus == "" {
 		fmt.Fprintln(stderr, "diffbench: Stripe corpus not found; pass -corpus DIR")
 		return 2
+	}
+	if !*table {
+		if err := mutationPass(ctx, *corpus, *mutations, *seed, stdout, stderr); err != nil {
+			fmt.Fprintln(stderr, "diffbench: mutations:", err)
+			return 1
+		}
+		return 0
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -207,7 +221,73 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	rows = append(rows, r)
 
 	printTable(stdout, rows)
+	if *mutations > 0 {
+		if err := mutationPass(ctx, *corpus, *mutations, *seed, stdout, stderr); err != nil {
+			fmt.Fprintln(stderr, "diffbench: mutations:", err)
+			return 1
+		}
+	}
 	return 0
+}
+
+// mutationPass runs the diff's mutation pass the way its test does: three
+// quarters of the edits on the Xano fixtures (repaired as a run repairs
+// them), the rest on the Stripe releases.
+func mutationPass(ctx context.Context, corpus string, n int, seed uint64, stdout, stderr io.Writer) error {
+	xano, err := loadDocuments(filepath.Join(corpus, "..", "..", "fixtures", "xano"), true)
+	if err != nil {
+		return err
+	}
+	stripe, err := loadDocuments(corpus, false)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	edits, silent, failed := 0, 0, 0
+	for _, c := range []struct {
+		docs  map[string][]byte
+		edits int
+	}{{xano, n - n/4}, {stripe, n / 4}} {
+		fmt.Fprintf(stderr, "mutations: %d edits on %d documents…\n", c.edits, len(c.docs))
+		report, err := diff.RunMutations(ctx, c.docs, diff.MutationOptions{Edits: c.edits, Seed: seed})
+		if err != nil {
+			return err
+		}
+		edits += report.Edits
+		silent += len(report.Silent)
+		failed += len(report.Errors)
+		for _, s := range report.Silent {
+			fmt.Fprintf(stdout, "silent: %+v\n", s)
+		}
+	}
+	fmt.Fprintf(stdout, "\nmutations: %d edits (each and its reverse), %d silent, %d not comparable, in %.0fs\n", edits, silent, failed, time.Since(start).Seconds())
+	return nil
+}
+
+func loadDocuments(dir string, repair bool) (map[string][]byte, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no documents in %s", dir)
+	}
+	docs := make(map[string][]byte)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		if repair {
+			res := validate.Load(context.Background(), data, validate.Options{})
+			if res.Repaired == nil {
+				return nil, fmt.Errorf("%s does not load", f)
+			}
+			data = res.Repaired
+		}
+		docs[filepath.Base(f)] = data
+	}
+	return docs, nil
 }
 
 // leastCPU keeps the run of least CPU time (which a busy machine disturbs

@@ -219,7 +219,13 @@ func diffSnapshots(ctx context.Context, storeDir, baseArg, revisionArg string) (
 func fleetSide(m *output.Manifest) diff.FleetSide {
 	side := diff.FleetSide{ID: m.ID}
 	for _, sp := range m.Specs {
-		side.Groups = append(side.Groups, diff.FleetGroup{Key: sp.Key, Status: sp.Status, SHA256: sp.SHA256})
+		g := diff.FleetGroup{Key: sp.Key, Status: sp.Status, SHA256: sp.SHA256}
+		// A stored document that failed validation: its errors are
+		// what a document-became-invalid finding cites.
+		if sp.Status == output.StatusOK && !sp.Valid && (sp.Errors > 0 || len(sp.Problems) > 0) {
+			g.Invalid, g.Problems = true, sp.Problems
+		}
+		side.Groups = append(side.Groups, g)
 	}
 	return side
 }

@@ -687,3 +687,76 @@ sources:
 	assertVerifyClean(t, storeDir)
 	assertNoSecrets(t, []string{token}, "the store or the output", storeText(t, storeDir), res.stdout, res.stderr)
 }
+
+// TestEndToEndDocumentBecameInvalidIsBreaking: a group whose document
+// stops reading (a $ref to nothing) is a breaking change, so
+// run --fail-on breaking exits 4; when it reads again, that is info.
+func TestEndToEndDocumentBecameInvalidIsBreaking(t *testing.T) {
+	dir := t.TempDir()
+	specPath := filepath.Join(dir, "specs", "orders.yaml")
+	if err := os.MkdirAll(filepath.Dir(specPath), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const valid = `openapi: 3.0.3
+info: {title: Orders, version: '1'}
+paths:
+  /orders:
+    get:
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Order'}
+components:
+  schemas:
+    Order: {type: object, properties: {id: {type: string}}}
+`
+	invalid := strings.Replace(valid, "schemas/Order'}", "schemas/Missing'}", 1)
+	storeDir := filepath.Join(dir, "store")
+	cfgPath := filepath.Join(dir, "specharvest.yaml")
+	cfg := fmt.Sprintf("store: %s\nsources:\n  - name: local\n    type: files\n    paths: [\"%s/specs/*.yaml\"]\n", storeDir, dir)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	night := func(doc string) (binResult, *diff.Changes) {
+		t.Helper()
+		if err := os.WriteFile(specPath, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res := runBinary(t, nil, "run", "--config", cfgPath, "--fail-on", "breaking")
+		m := readManifest(t, storeDir, "")
+		if m.Previous == "" {
+			return res, nil
+		}
+		return res, readChanges(t, storeDir, m.ID)
+	}
+	if res, _ := night(valid); res.code != exitOK {
+		t.Fatalf("first night exited %d\n%s", res.code, res.stderr)
+	}
+	res, c := night(invalid)
+	if res.code != exitThreshold {
+		t.Errorf("the night the document became invalid exited %d, want %d\n%s", res.code, exitThreshold, res.stderr)
+	}
+	if c == nil || !changesHave(c, diff.RuleDocumentBecameInvalid, diff.LevelBreaking, "Missing") {
+		t.Errorf("changes.json lacks a breaking document-became-invalid finding citing the error: %+v", c)
+	}
+	res, c = night(valid)
+	if res.code != exitOK {
+		t.Errorf("the night the document read again exited %d, want 0\n%s", res.code, res.stderr)
+	}
+	if c == nil || !changesHave(c, diff.RuleDocumentBecameValid, diff.LevelInfo, "") {
+		t.Errorf("changes.json lacks document-became-valid: %+v", c)
+	}
+}
+
+func changesHave(c *diff.Changes, id string, level diff.Level, text string) bool {
+	for _, g := range c.Groups {
+		for _, f := range g.Changes {
+			if f.ID == id && f.Level == level && strings.Contains(f.Message, text) {
+				return true
+			}
+		}
+	}
+	return false
+}

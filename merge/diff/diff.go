@@ -323,6 +323,16 @@ func (d *differ) run(ctx context.Context) error {
 
 func (d *differ) result() []Finding {
 	out := d.findings
+	sortFindings(out)
+	if out == nil {
+		out = []Finding{}
+	}
+	return out
+}
+
+// sortFindings orders findings breaking first, then by operation,
+// location, rule and message.
+func sortFindings(out []Finding) {
 	firstOperation := func(f Finding) string {
 		if ops := f.Affected(); len(ops) > 0 {
 			return ops[0]
@@ -345,10 +355,6 @@ func (d *differ) result() []Finding {
 		}
 		return a.Message < b.Message
 	})
-	if out == nil {
-		out = []Finding{}
-	}
-	return out
 }
 
 // sortedOperationKeys lists the operations present on both sides, in the

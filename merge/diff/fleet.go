@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -81,6 +82,11 @@ type FleetGroup struct {
 	Key    string
 	Status string
 	SHA256 string
+	// Invalid marks a document that was fetched but failed validation;
+	// Problems holds its first errors, which a document-became-invalid
+	// finding cites.
+	Invalid  bool
+	Problems []string
 }
 
 // FleetOptions tunes DiffFleet.
@@ -153,16 +159,19 @@ func DiffFleet(ctx context.Context, base, revision FleetSide, load LoadBlob, opt
 	g.SetLimit(limit)
 	for _, i := range toDiff {
 		key := groups[i].Key
-		baseSHA, revisionSHA := baseGroups[key].SHA256, findGroup(revision, key).SHA256
+		bg, rg := baseGroups[key], findGroup(revision, key)
 		g.Go(func() error {
-			findings, err := diffBlobs(gctx, repaired, baseSHA, revisionSHA, opts.Diff)
+			findings, err := diffGroup(gctx, repaired, bg, rg, opts.Diff)
 			if gctx.Err() != nil {
 				return gctx.Err()
 			}
-			// Each goroutine writes only its own element.
+			// Each goroutine writes only its own element. An unreadable
+			// side leaves an error saying why the group was not compared,
+			// and may still carry a finding (document-became-invalid).
 			if err != nil {
 				groups[i].Error = err.Error()
-			} else {
+			}
+			if findings != nil {
 				groups[i].Changes = findings
 			}
 			return nil
@@ -232,6 +241,69 @@ func DocumentChanges(baseName, revisionName, key string, findings []Finding) *Ch
 	return c
 }
 
+// diffGroup compares one changed group. A document that became invalid
+// or unreadable is a breaking finding on its group, citing its first
+// errors: a client of an API whose contract no longer reads cannot trust
+// it. Becoming valid again is info. Both documents unreadable is an error
+// on the group, as before.
+func diffGroup(ctx context.Context, cache *repairedCache, bg, rg FleetGroup, opts DiffOptions) ([]Finding, error) {
+	findings, err := diffBlobs(ctx, cache, bg.SHA256, rg.SHA256, opts)
+	baseBad, revisionBad := bg.Invalid, rg.Invalid
+	var baseErr, revisionErr error
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		baseErr = cache.readable(ctx, bg.SHA256)
+		revisionErr = cache.readable(ctx, rg.SHA256)
+		if baseErr == nil && revisionErr == nil {
+			return nil, err
+		}
+		baseBad = baseBad || baseErr != nil
+		revisionBad = revisionBad || revisionErr != nil
+		findings = nil
+	}
+	switch {
+	case !baseBad && revisionBad && err != nil:
+		return []Finding{becameInvalid(rg, revisionErr)}, err
+	case !baseBad && revisionBad:
+		findings = append(findings, becameInvalid(rg, revisionErr))
+	case baseBad && !revisionBad && err != nil:
+		return []Finding{becameValid()}, err
+	case baseBad && !revisionBad:
+		findings = append(findings, becameValid())
+	case err != nil:
+		return nil, err
+	}
+	sortFindings(findings)
+	return findings, nil
+}
+
+func becameInvalid(rg FleetGroup, readErr error) Finding {
+	problems := rg.Problems
+	if readErr != nil {
+		problems = append([]string{readErr.Error()}, problems...)
+	}
+	return Finding{ID: RuleDocumentBecameInvalid, Level: LevelBreaking, Location: "document",
+		Message: "the document became invalid: " + firstProblems(problems)}
+}
+
+func becameValid() Finding {
+	return Finding{ID: RuleDocumentBecameValid, Level: LevelInfo, Location: "document", Message: "the document is valid again"}
+}
+
+// firstProblems cites up to three problems.
+func firstProblems(problems []string) string {
+	if len(problems) == 0 {
+		return "no details"
+	}
+	out := strings.Join(problems[:min(3, len(problems))], "; ")
+	if len(problems) > 3 {
+		out += fmt.Sprintf(" (and %d more)", len(problems)-3)
+	}
+	return out
+}
+
 func diffBlobs(ctx context.Context, cache *repairedCache, baseSHA, revisionSHA string, opts DiffOptions) ([]Finding, error) {
 	base, err := cache.get(ctx, baseSHA)
 	if err != nil {
@@ -261,6 +333,18 @@ type repairedEntry struct {
 
 func newRepairedCache(load LoadBlob) *repairedCache {
 	return &repairedCache{load: load, byID: make(map[string]*repairedEntry)}
+}
+
+// readable says why the document behind sha cannot be compared, or nil.
+func (c *repairedCache) readable(ctx context.Context, sha string) error {
+	doc, err := c.get(ctx, sha)
+	if err != nil {
+		return err
+	}
+	return survive("read document", func() error {
+		_, err := buildModel(doc)
+		return err
+	})
 }
 
 // get returns the document behind sha, as the caller's loader gives it.

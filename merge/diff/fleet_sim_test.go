@@ -107,11 +107,13 @@ func TestDiffFleetFindsSimulatorEdits(t *testing.T) {
 			}
 			continue
 		case xanotest.EditBecameInvalid:
-			// Reported as changed but not compared, saying why; a model
-			// with holes would read as "every response removed".
-			if g.Change != GroupChanged || !strings.Contains(g.Error, "Record") {
+			// Reported as changed but not compared, saying why (a model
+			// with holes would read as "every response removed"), and
+			// as breaking: the contract no longer reads.
+			if g.Change != GroupChanged || !strings.Contains(g.Error, "Record") || !hasFinding(g.Changes, RuleDocumentBecameInvalid, LevelBreaking) {
 				t.Errorf("invalid group %q: change %s, error %q, findings %+v", edit.Group, g.Change, g.Error, g.Changes)
 			}
+			explained[key][RuleDocumentBecameInvalid] = true
 			continue
 		case xanotest.EditDescriptionChanged:
 			for _, f := range g.Changes {

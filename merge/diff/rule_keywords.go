@@ -16,6 +16,8 @@ import (
 
 const (
 	RuleContractChanged        = "contract-changed"
+	RuleDocumentBecameInvalid  = "document-became-invalid"
+	RuleDocumentBecameValid    = "document-became-valid"
 	RuleUnusedComponentChanged = "unused-component-changed"
 
 	RuleRequestFormatChanged                = "request-format-changed"
@@ -71,6 +73,8 @@ func keywordRules() []Rule {
 		{ID: RuleResponseHeaderBecameOptional, Level: LevelBreaking, Direction: "response", Description: "A required response header became optional: clients may find it missing."},
 		{ID: RuleSecuritySchemeFlowsChanged, Level: LevelBreaking, Direction: "request", Description: "A security scheme's OAuth flows, URLs or scopes changed or lost something: tokens clients obtain the old way may not work."},
 
+		{ID: RuleDocumentBecameInvalid, Level: LevelBreaking, Direction: "document", Description: "A group's document became invalid or unreadable (the finding cites its first errors): clients can no longer rely on its contract."},
+		{ID: RuleDocumentBecameValid, Level: LevelInfo, Direction: "document", Description: "A group's document is valid again."},
 		{ID: RuleContractChanged, Level: LevelWarning, Direction: "both", Description: "A contract difference no specific rule judges (the keyword, old and new value and where are in the message). The diff never stays silent about a contract change."},
 		{ID: RuleRequestPropertyBecameReadOnly, Level: LevelWarning, Direction: "request", Description: "A request property became readOnly: what clients send for it is ignored."},
 		{ID: RuleResponseConstraintWidened, Level: LevelWarning, Direction: "response", Description: "A response limit was relaxed (minimum, maximum, length, items, pattern or a 2020-12 keyword): clients validating responses may see values they refuse."},

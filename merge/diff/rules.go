@@ -326,6 +326,10 @@ func ruleMeta(id string) meta {
 		return meta{"", nil, "compareComponentTrees"}
 	case RuleServerChanged:
 		return meta{"", nil, "serverRule"}
+	case RuleDocumentBecameInvalid:
+		return meta{"", nil, "becameInvalid"}
+	case RuleDocumentBecameValid:
+		return meta{"", nil, "becameValid"}
 	}
 	return meta{}
 }

@@ -2,6 +2,8 @@ package diff
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -75,7 +77,13 @@ func TestRulePairs(t *testing.T) {
 			}
 			base := readTestdata(t, filepath.Join("testdata", "diff", id, "base.yaml"))
 			revision := readTestdata(t, filepath.Join("testdata", "diff", id, "revision.yaml"))
-			findings, err := Diff(context.Background(), base, revision, DiffOptions{})
+			compare := func(a, b []byte) ([]Finding, error) {
+				if rule.Direction == "document" && (rule.ID == RuleDocumentBecameInvalid || rule.ID == RuleDocumentBecameValid) {
+					return fleetFindings(a, b)
+				}
+				return Diff(context.Background(), a, b, DiffOptions{})
+			}
+			findings, err := compare(base, revision)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,7 +106,7 @@ func TestRulePairs(t *testing.T) {
 				t.Errorf("rule %s did not fire; findings: %+v", id, findings)
 			}
 			// The reverse edit is a contract change too: nothing silent.
-			reverse, err := Diff(context.Background(), revision, base, DiffOptions{})
+			reverse, err := compare(revision, base)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,6 +126,27 @@ func TestRulePairs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fleetFindings compares two documents as one group of two snapshots,
+// as a run does; the group rules (a document that became invalid) fire
+// only there.
+func fleetFindings(base, revision []byte) ([]Finding, error) {
+	blobs := map[string][]byte{"b": base, "r": revision}
+	load := func(_ context.Context, sha string) ([]byte, error) { return blobs[sha], nil }
+	c, err := DiffFleet(context.Background(),
+		FleetSide{ID: "1", Groups: []FleetGroup{{Key: "g", Status: StatusOK, SHA256: "b"}}},
+		FleetSide{ID: "2", Groups: []FleetGroup{{Key: "g", Status: StatusOK, SHA256: "r"}}}, load, FleetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if len(c.Groups) != 1 {
+		return nil, fmt.Errorf("%d groups", len(c.Groups))
+	}
+	if g := c.Groups[0]; g.Error != "" && len(g.Changes) == 0 {
+		return nil, errors.New(g.Error)
+	}
+	return c.Groups[0].Changes, nil
 }
 
 func readTestdata(t testing.TB, path string) []byte {

@@ -40,12 +40,23 @@
 // response.200.application/json.items[].id, components.schemas.User.email,
 // paths./users, servers, security. Path parameters are matched by position
 // (renaming {id} to {userId} is no change), header names without case,
-// media types without their parameters. Response headers, callbacks and
-// links are not compared; a shared components/responses or
+// media types without their parameters. A shared components/responses or
 // components/parameters entry is compared inside each operation using it.
 //
+// Nothing silent (law.go). After the model rules, the two YAML trees are
+// compared generically, every $ref followed; each difference no finding
+// claims (a rule's Keywords at its location, for the same operations) is
+// judged by keyword and direction (rule_keywords.go: response headers,
+// links, callbacks and webhooks with the roles reversed, formats, const,
+// the 2020-12 keywords and the rest), else reported as contract-changed,
+// a warning. A component no operation uses is reported once, as info.
+// RunMutations proves the law on real documents: seeded single contract
+// edits, each of which, and its reverse, must give a finding.
+//
 // A document that libopenapi can build only with holes (a $ref to nothing)
-// is refused, not diffed: its missing parts would read as removals.
+// is refused, not diffed: its missing parts would read as removals. In a
+// fleet diff, such a revision (or one the manifest marks invalid) is a
+// breaking document-became-invalid finding on its group.
 //
 // DiffFleet compares two snapshots group by group: added, removed (absent
 // from the revision; the run carries unreachable groups forward as stale,

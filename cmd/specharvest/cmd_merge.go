@@ -27,12 +27,14 @@ func cmdMerge(ctx context.Context, e *env, args []string) error {
 	var verbose bool
 	fs.BoolVar(&verbose, "v", false, "list every collision and rename, not only the first ten")
 	fs.BoolVar(&verbose, "verbose", false, "same as -v")
+	prefixComponents := fs.String("prefix-components", "", "name every component of each input `BY` its key or file name (key, file): books_User, as redocly join's --prefix-components-with-info-prop")
+	prefixTags := fs.String("prefix-tags", "", "name every tag of each input `BY` its key or file name (key, file): books_Users")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) == 0 {
-		return usagef("usage: specharvest merge FILE|URL... [-o OUT.json|OUT.yaml] [--title T] [-v]")
+		return usagef("usage: specharvest merge FILE|URL... [-o OUT.json|OUT.yaml] [--title T] [--prefix-components key|file] [--prefix-tags key|file] [-v]")
 	}
 	yamlOut := false
 	switch strings.ToLower(filepath.Ext(*out)) {
@@ -51,9 +53,17 @@ func cmdMerge(ctx context.Context, e *env, args []string) error {
 		summary = e.stderr
 	}
 
+	for flagName, v := range map[string]string{"prefix-components": *prefixComponents, "prefix-tags": *prefixTags} {
+		if v != "" && v != "key" && v != "file" {
+			return usagef("--%s must be key or file, not %q", flagName, v)
+		}
+	}
 	inputs, err := loadMergeInputs(ctx, e, pos)
 	if err != nil {
 		return err
+	}
+	for i, in := range inputs {
+		inputs[i].Doc = merge.PrefixTags(merge.PrefixComponents(in.Doc, inputPrefix(in, *prefixComponents)), inputPrefix(in, *prefixTags))
 	}
 	doc, report, err := merge.Merge(inputs, merge.Options{Title: *title})
 	if err != nil {
@@ -204,4 +214,17 @@ func writeFileAtomic(name string, data []byte) error {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil
+}
+
+// inputPrefix is what --prefix-components and --prefix-tags put before
+// an input's names: its key, or its file name without the extension,
+// then an underscore; "" when the flag is not given.
+func inputPrefix(in merge.Input, by string) string {
+	switch by {
+	case "key":
+		return in.Key + "_"
+	case "file":
+		return strings.TrimSuffix(in.Group, filepath.Ext(in.Group)) + "_"
+	}
+	return ""
 }

@@ -57,7 +57,7 @@ func commands() []command {
 		{name: "demo", usage: "demo [--store DIR]", summary: "harvest a simulated Xano fleet twice and show what changed", run: cmdDemo},
 		{name: "simulate", usage: "simulate [--addr 127.0.0.1:0] [--fleet DIR | --instances N --workspaces N --groups N --endpoints N] [--seed N] [--generation N] [--latency D] [--fail-rate F] [--hang-rate F] [--truncate-rate F] [--too-many-rate F] [--rate-limit N/D] [--api-key K] [--meta-token T] [--older-release] [--ports-from N]", summary: "serve a simulated Xano account", run: cmdSimulate},
 		{name: "validate", usage: "validate FILE|URL... [-v|--verbose] [--format text|json] [--external-refs] [--rules]", summary: "load and validate OpenAPI documents", run: cmdValidate},
-		{name: "merge", usage: "merge FILE|URL... [-o OUT.json|OUT.yaml]", summary: "merge documents into one", run: cmdMerge},
+		{name: "merge", usage: "merge FILE|URL... [-o OUT.json|OUT.yaml] [--prefix-components key|file] [--prefix-tags key|file]", summary: "merge documents into one", run: cmdMerge},
 		{name: "diff", usage: "diff BASE REVISION [--store DIR] [--format text|json|markdown|github|junit] [--fail-on none|breaking|warning|changes] [--level L] [--rule ID]... [--match GLOB]... [--ignore FILE] [--color auto|always|never]", summary: "report changes between two documents or two snapshots", run: cmdDiff},
 		{name: "snapshots", usage: "snapshots list|show ID|prune|export ID [--store DIR] [--keep-last N] [--dry-run] [--format text|json] [-o FILE.tar.gz]", summary: "list, inspect, prune and export snapshots", run: cmdSnapshots},
 		{name: "verify", usage: "verify [--store DIR]", summary: "re-hash every blob and check every manifest", run: cmdVerify},

@@ -14,7 +14,7 @@ import (
 // names them all.
 const summaryKeysShown = 3
 
-var causeURL = regexp.MustCompile(`https?://[^\s"']+`)
+var causeURL = regexp.MustCompile(`https?://[^\s"']*[^\s"':,.;)]`)
 
 // causeOf is what groups that failed for the same reason share: their
 // error without the URL that differs from group to group.

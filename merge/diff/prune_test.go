@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -101,7 +102,15 @@ func editDocument(rng *rand.Rand, doc map[string]any) string {
 	components := doc["components"].(map[string]any)
 	schemas := components["schemas"].(map[string]any)
 	pathNames := sortedKeysOf(paths)
-	schemaNames := sortedKeysOf(schemas)
+	var schemaNames []string // the generated object schemas, not ones an edit added
+	for _, name := range sortedKeysOf(schemas) {
+		if _, ok := schemas[name].(map[string]any)["properties"]; ok {
+			schemaNames = append(schemaNames, name)
+		}
+	}
+	if len(pathNames) == 0 {
+		return "nothing (no path left)"
+	}
 	somePath := pathNames[rng.IntN(len(pathNames))]
 	someSchema := schemaNames[rng.IntN(len(schemaNames))]
 	props := schemas[someSchema].(map[string]any)["properties"].(map[string]any)
@@ -251,7 +260,7 @@ func samePrunedAndWhole(t *testing.T, name string, base, revision []byte) {
 // the pre-pass did drop paths in many cases, so the law is not proved on
 // documents it left alone.
 func TestPruneKeepsFindings(t *testing.T) {
-	cases := 300
+	cases := 150
 	if testing.Short() {
 		cases = 60
 	}
@@ -355,8 +364,17 @@ func TestPruneStripe(t *testing.T) {
 		if errB != nil || errR != nil {
 			t.Fatal(errB, errR)
 		}
-		_, _, dropped, err := pruneUnchanged(base, revision)
+		b, r, dropped, err := pruneUnchanged(base, revision)
 		t.Logf("v%d → v%d: pre-pass dropped %d paths (%v)", v, v+1, dropped, err)
+		if err == nil && dropped == 0 {
+			// Nothing dropped: the JSON documents go on as they came, so
+			// the findings are the whole comparison's by construction;
+			// checking the bytes saves two Stripe diffs under -race.
+			if !bytes.Equal(b, base) || !bytes.Equal(r, revision) {
+				t.Fatalf("v%d → v%d: nothing dropped, yet the documents changed", v, v+1)
+			}
+			continue
+		}
 		samePrunedAndWhole(t, fmt.Sprintf("v%d → v%d", v, v+1), base, revision)
 	}
 }

@@ -72,7 +72,8 @@ func loadRaw(tb testing.TB, dir string) map[string][]byte {
 }
 
 // mutationEdits is how many edits TestMutationsNothingSilent makes:
-// SPECHARVEST_MUTATIONS, else 2,000 (300 with -short).
+// SPECHARVEST_MUTATIONS, else 2,000 (300 with -short, 200 under the race
+// detector: .ci/run runs the 2,000 without it).
 func mutationEdits(t *testing.T) int {
 	if v := os.Getenv("SPECHARVEST_MUTATIONS"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -80,6 +81,9 @@ func mutationEdits(t *testing.T) int {
 			t.Fatalf("SPECHARVEST_MUTATIONS=%q: want a positive count", v)
 		}
 		return n
+	}
+	if raceEnabled {
+		return 200
 	}
 	if testing.Short() {
 		return 300

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strings"
 	"time"
 )
@@ -77,13 +78,20 @@ type ObjectInfo struct {
 var (
 	// ErrExists means PutIfAbsent found an object under the key.
 	ErrExists = errors.New("object exists")
-	// ErrObjectNotFound means there is no object under the key.
-	ErrObjectNotFound = errors.New("no such object")
+	// ErrObjectNotFound means there is no object under the key. It also
+	// matches fs.ErrNotExist, so callers that read a folder store's files
+	// treat a missing object as they treat a missing file.
+	ErrObjectNotFound error = objectNotFound{}
 	// ErrConflict means Swap found another version than the one given.
 	ErrConflict = errors.New("object changed since it was read")
 	// ErrLeaseLost means a lease expired and another run took the lock.
 	ErrLeaseLost = errors.New("run lock lost: the lease expired and another run took it over")
 )
+
+type objectNotFound struct{}
+
+func (objectNotFound) Error() string        { return "no such object" }
+func (objectNotFound) Is(target error) bool { return target == fs.ErrNotExist }
 
 // ValidateObjectKey accepts only clean relative slash paths whose
 // segments are not ".", ".." or hidden temporary names, so a key can name

@@ -86,6 +86,27 @@
 // the document is not JSON), and every report. Keys are checked before
 // anything is written and documents re-hashed on the way out.
 //
+// # Object storage
+//
+// A store can live in an S3-compatible bucket instead of a folder:
+// OpenBackend / CreateBackend over an S3Backend (minio-go) give a Store
+// whose every method works as on a folder, with the folder's layout as
+// object keys. Backend is the small interface both sides meet at
+// (put-if-absent, get, stat, list by prefix, delete, compare-and-swap,
+// lock); LocalBackend is the folder, and one conformance suite
+// (backend_conformance_test.go) holds both to the same contract, the S3
+// one against a real SeaweedFS gateway. The folder's guarantees come from
+// conditional requests there: objects are written once with
+// If-None-Match: * (on the request completing a multipart upload too);
+// a snapshot's manifest goes up after everything it lists, and a snapshot
+// is listed only by its manifest; latest advances by If-Match on the ETag
+// read when the snapshot began, so a run that lost the race gets
+// ErrLatestMoved and publishes nothing; snapshot IDs are reserved by a
+// conditional put; the run lock is a lease that its holder renews and
+// that expires when it stops (store_remote.go). Sharded runs lock one
+// lease per source (LockShard). PublishSnapshot uploads a snapshot's
+// bundle, file by file, to a bucket prefix a static site serves.
+//
 // # Retention
 //
 // ApplyPolicy is a pure function in the style of restic's forget: keep

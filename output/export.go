@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -28,19 +27,6 @@ import (
 // than travel on.
 func (s *Store) Export(ctx context.Context, id string, w io.Writer) error {
 	m, err := s.Manifest(ctx, id)
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	for _, e := range m.Specs {
-		if err := ValidateKey(e.Key); err != nil {
-			return fmt.Errorf("export %s: %w", id, err)
-		}
-	}
-	rawManifest, err := s.ReadSnapshotFile(ctx, id, manifestName)
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	reports, err := s.SnapshotFiles(ctx, id)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
@@ -63,7 +49,38 @@ func (s *Store) Export(ctx context.Context, id string, w io.Writer) error {
 		}
 		return nil
 	}
+	if err := s.ExportEach(ctx, id, put); err != nil {
+		return err
+	}
+	if err := tw.Close(); err != nil {
+		return fmt.Errorf("export %s: %w", id, err)
+	}
+	if err := gz.Close(); err != nil {
+		return fmt.Errorf("export %s: %w", id, err)
+	}
+	return nil
+}
 
+// ExportEach hands every file of snapshot id's bundle to put, in the
+// bundle's order: what Export archives and PublishSnapshot uploads.
+func (s *Store) ExportEach(ctx context.Context, id string, put func(name string, size int64, body io.Reader) error) error {
+	m, err := s.Manifest(ctx, id)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	for _, e := range m.Specs {
+		if err := ValidateKey(e.Key); err != nil {
+			return fmt.Errorf("export %s: %w", id, err)
+		}
+	}
+	rawManifest, err := s.ReadSnapshotFile(ctx, id, manifestName)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	reports, err := s.SnapshotFiles(ctx, id)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
 	if err := put(manifestName, int64(len(rawManifest)), bytes.NewReader(rawManifest)); err != nil {
 		return err
 	}
@@ -89,24 +106,16 @@ func (s *Store) Export(ctx context.Context, id string, w io.Writer) error {
 			}
 			continue
 		}
-		f, err := os.Open(s.path(snapshotsDir, id, name))
+		data, err := s.ReadSnapshotFile(ctx, id, name)
 		if err != nil {
 			return fmt.Errorf("export %s: %w", id, err)
 		}
-		fi, err := f.Stat()
-		if err == nil {
-			err = put(name, fi.Size(), f)
+		if err := put(name, int64(len(data)), bytes.NewReader(data)); err != nil {
+			return err
 		}
-		f.Close()
 		if err != nil {
 			return err
 		}
-	}
-	if err := tw.Close(); err != nil {
-		return fmt.Errorf("export %s: %w", id, err)
-	}
-	if err := gz.Close(); err != nil {
-		return fmt.Errorf("export %s: %w", id, err)
 	}
 	return nil
 }
@@ -151,15 +160,11 @@ func (s *Store) exportBlob(ctx context.Context, id string, e SpecEntry, put func
 	if !validSHA(e.SHA256) {
 		return "", fmt.Errorf("export %s: spec %q: invalid sha256 %q", id, e.Key, e.SHA256)
 	}
-	f, err := os.Open(s.blobPath(e.SHA256))
+	f, size, err := s.openBlob(ctx, e.SHA256)
 	if err != nil {
 		return "", fmt.Errorf("export %s: spec %q: %w", id, e.Key, err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return "", fmt.Errorf("export %s: spec %q: %w", id, e.Key, err)
-	}
 	br := bufio.NewReader(f)
 	head, _ := br.Peek(512)
 	name := "specs/" + e.Key + ".yaml"
@@ -167,7 +172,7 @@ func (s *Store) exportBlob(ctx context.Context, id string, e SpecEntry, put func
 		name = "specs/" + e.Key + ".json"
 	}
 	h := sha256.New()
-	if err := put(name, fi.Size(), io.TeeReader(br, h)); err != nil {
+	if err := put(name, size, io.TeeReader(br, h)); err != nil {
 		return "", err
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != e.SHA256 {

@@ -88,6 +88,9 @@ func (s *Store) LockFor(ctx context.Context, hold time.Duration) (unlock func() 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if s.remote != nil {
+		return s.remoteLock(ctx)
+	}
 	if hold <= 0 {
 		hold = DefaultLockHold
 	}
@@ -281,6 +284,9 @@ func (s *Store) LockHolder(ctx context.Context) (holder LockInfo, state HolderSt
 	if err := ctx.Err(); err != nil {
 		return holder, 0, false, err
 	}
+	if s.remote != nil {
+		return s.remoteLockHolder(ctx)
+	}
 	holder, err = readLock(filepath.Join(s.path(locksDir), lockName))
 	if errors.Is(err, fs.ErrNotExist) {
 		return holder, 0, false, nil
@@ -295,6 +301,9 @@ func (s *Store) LockHolder(ctx context.Context) (holder LockInfo, state HolderSt
 // the run is over. It goes through the takeover guard so that it never
 // removes a lock that a new run took meanwhile.
 func (s *Store) ForceUnlock(ctx context.Context, expected LockInfo) error {
+	if s.remote != nil {
+		return s.remoteForceUnlock(ctx, expected)
+	}
 	dir := s.path(locksDir)
 	target := filepath.Join(dir, lockName)
 	return withTakeoverGuard(ctx, dir, func() error {

@@ -103,6 +103,9 @@ type SpecEntry struct {
 	// ChangedIn is the ID of the snapshot in which this key's current blob
 	// first appeared, so history needs no walk over every manifest.
 	ChangedIn string `json:"changed_in,omitempty"`
+	// Carried marks a group a sharded run (run --source) did not harvest:
+	// copied unchanged from the snapshot it built on.
+	Carried bool `json:"carried,omitempty"`
 }
 
 // FailedScope is a crawl scope that could not be listed this run.

@@ -40,6 +40,9 @@ type Plan struct {
 // PlanPrune applies p to the store's snapshots at time now and works out
 // what removing the others would free. It changes nothing.
 func (s *Store) PlanPrune(ctx context.Context, p Policy, now time.Time) (*Plan, error) {
+	if s.remote != nil {
+		return s.remotePlanPrune(ctx, p, now)
+	}
 	infos, err := s.Snapshots(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("plan prune: %w", err)
@@ -210,6 +213,9 @@ func (s *Store) findLeftovers(ctx context.Context, now time.Time, blobs []blobFi
 // The blob list is checked again against the manifests that remain, so a
 // plan that has gone out of date cannot delete what a snapshot needs.
 func (s *Store) Prune(ctx context.Context, plan *Plan) error {
+	if s.remote != nil {
+		return s.remotePrune(ctx, plan)
+	}
 	latest, err := s.Latest(ctx)
 	if err != nil {
 		return fmt.Errorf("prune: %w", err)

@@ -24,6 +24,9 @@ var ErrNotStore = errors.New("not a specharvest store")
 // every method reads the folder afresh, so two Stores on one folder agree.
 type Store struct {
 	dir string
+	// remote is the object storage a store is kept in, nil for a folder;
+	// every method then hands over to its remote half (store_remote.go).
+	remote Backend
 }
 
 type storeFile struct {
@@ -109,6 +112,10 @@ func (s *Store) Latest(ctx context.Context) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
+	if s.remote != nil {
+		id, _, err := s.remoteLatest(ctx)
+		return id, err
+	}
 	data, err := os.ReadFile(s.path(latestName))
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil
@@ -131,12 +138,9 @@ func (s *Store) Manifest(ctx context.Context, id string) (*Manifest, error) {
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(s.path(snapshotsDir, id, manifestName))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("snapshot %s: %w", id, ErrNoSnapshot)
-	}
+	data, err := s.manifestBytes(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("snapshot %s: %w", id, err)
+		return nil, err
 	}
 	m, err := decodeManifest(data)
 	if err != nil {
@@ -146,6 +150,20 @@ func (s *Store) Manifest(ctx context.Context, id string) (*Manifest, error) {
 		return nil, fmt.Errorf("snapshot %s: manifest names id %q", id, m.ID)
 	}
 	return m, nil
+}
+
+func (s *Store) manifestBytes(ctx context.Context, id string) ([]byte, error) {
+	if s.remote != nil {
+		return s.remoteManifestBytes(ctx, id)
+	}
+	data, err := os.ReadFile(s.path(snapshotsDir, id, manifestName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("snapshot %s: %w", id, ErrNoSnapshot)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", id, err)
+	}
+	return data, nil
 }
 
 // ErrNoSnapshot means the snapshot does not exist (or is not complete).
@@ -164,6 +182,9 @@ func (s *Store) ReadSnapshotFile(ctx context.Context, id, name string) ([]byte, 
 			return nil, err
 		}
 	}
+	if s.remote != nil {
+		return s.remoteReadSnapshotFile(ctx, id, name)
+	}
 	data, err := os.ReadFile(s.path(snapshotsDir, id, name))
 	if err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", id, err)
@@ -179,6 +200,9 @@ func (s *Store) SnapshotFiles(ctx context.Context, id string) ([]string, error) 
 	}
 	if err := ValidateID(id); err != nil {
 		return nil, err
+	}
+	if s.remote != nil {
+		return s.remoteSnapshotFiles(ctx, id)
 	}
 	entries, err := os.ReadDir(s.path(snapshotsDir, id))
 	if err != nil {
@@ -245,6 +269,9 @@ func infoOf(m *Manifest, latest string) SnapshotInfo {
 func (s *Store) snapshotIDs(ctx context.Context) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if s.remote != nil {
+		return s.remoteSnapshotIDs(ctx)
 	}
 	entries, err := os.ReadDir(s.path(snapshotsDir))
 	if errors.Is(err, fs.ErrNotExist) {

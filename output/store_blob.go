@@ -21,6 +21,9 @@ func (s *Store) blobPath(sha string) string {
 
 // BlobPath is the file of blob sha, for callers that stream it themselves.
 func (s *Store) BlobPath(sha string) (string, error) {
+	if s.remote != nil {
+		return "", fmt.Errorf("blob %s is kept in %s, not in a file", sha, s.remote.Location())
+	}
 	if !validSHA(sha) {
 		return "", fmt.Errorf("invalid blob id %q", sha)
 	}
@@ -32,6 +35,9 @@ func (s *Store) HasBlob(ctx context.Context, sha string, size int64) bool {
 	if ctx.Err() != nil || !validSHA(sha) {
 		return false
 	}
+	if s.remote != nil {
+		return s.remoteHasBlob(ctx, sha, size)
+	}
 	fi, err := os.Stat(s.blobPath(sha))
 	return err == nil && fi.Mode().IsRegular() && fi.Size() == size
 }
@@ -40,6 +46,9 @@ func (s *Store) HasBlob(ctx context.Context, sha string, size int64) bool {
 // file, so a large document is never held in memory. A blob already
 // present is left as it is: blobs are written once.
 func (s *Store) PutBlob(ctx context.Context, r io.Reader) (sha string, size int64, err error) {
+	if s.remote != nil {
+		return s.remotePutBlob(ctx, r)
+	}
 	root := s.path(blobsDir)
 	if err := mkdirSynced(root); err != nil {
 		return "", 0, fmt.Errorf("store blob: %w", err)
@@ -77,6 +86,9 @@ func (s *Store) PutBlobBytes(ctx context.Context, b []byte) (sha string, size in
 	if s.HasBlob(ctx, sha, int64(len(b))) {
 		return sha, int64(len(b)), nil
 	}
+	if s.remote != nil {
+		return sha, int64(len(b)), s.remotePlaceBlob(ctx, sha, int64(len(b)), bytes.NewReader(b))
+	}
 	return s.PutBlob(ctx, bytes.NewReader(b))
 }
 
@@ -110,6 +122,16 @@ func (s *Store) ReadBlob(ctx context.Context, sha string) ([]byte, error) {
 	if !validSHA(sha) {
 		return nil, fmt.Errorf("read blob: invalid blob id %q", sha)
 	}
+	if s.remote != nil {
+		data, err := s.readObject(ctx, blobKey(sha))
+		if errors.Is(err, ErrObjectNotFound) {
+			return nil, fmt.Errorf("read blob %s: %w", sha, ErrNoBlob)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read blob %s: %w", sha, err)
+		}
+		return data, nil
+	}
 	data, err := os.ReadFile(s.blobPath(sha))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read blob %s: %w", sha, ErrNoBlob)
@@ -118,6 +140,28 @@ func (s *Store) ReadBlob(ctx context.Context, sha string) ([]byte, error) {
 		return nil, fmt.Errorf("read blob %s: %w", sha, err)
 	}
 	return data, nil
+}
+
+// openBlob opens blob sha for streaming, with its stored size.
+func (s *Store) openBlob(ctx context.Context, sha string) (io.ReadCloser, int64, error) {
+	if s.remote != nil {
+		info, err := s.remote.Stat(ctx, blobKey(sha))
+		if err != nil {
+			return nil, 0, err
+		}
+		rc, err := s.remote.Get(ctx, blobKey(sha))
+		return rc, info.Size, err
+	}
+	f, err := os.Open(s.blobPath(sha))
+	if err != nil {
+		return nil, 0, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, fi.Size(), nil
 }
 
 // ErrNoBlob means a blob is not in the store.

@@ -11,7 +11,10 @@ import (
 // v and reports whether there was one. A missing, unreadable or corrupt
 // entry is a miss: the cache only ever saves work, it never decides.
 func (s *Store) CachedValidation(ctx context.Context, sha string, v any) bool {
-	if ctx.Err() != nil || !validSHA(sha) {
+	// A store in object storage keeps no cache: its runners are
+	// ephemeral, and a round trip per document would cost more than
+	// validating again.
+	if ctx.Err() != nil || !validSHA(sha) || s.remote != nil {
 		return false
 	}
 	data, err := os.ReadFile(s.path(validateDir, sha+".json"))
@@ -25,6 +28,9 @@ func (s *Store) CachedValidation(ctx context.Context, sha string, v any) bool {
 func (s *Store) PutCachedValidation(ctx context.Context, sha string, v any) error {
 	if !validSHA(sha) {
 		return fmt.Errorf("cache validation: invalid blob id %q", sha)
+	}
+	if s.remote != nil {
+		return nil
 	}
 	data, err := json.Marshal(v)
 	if err != nil {

@@ -23,6 +23,9 @@ type SnapshotWriter struct {
 	tmpDir  string
 	reports []ReportEntry
 	done    bool
+	// baseLatest and baseVersion are latest, and its version, when a
+	// remote snapshot began: Commit swaps latest only if it is unchanged.
+	baseLatest, baseVersion string
 }
 
 // NewSnapshot reserves the ID for a run that started at started and makes
@@ -34,6 +37,9 @@ type SnapshotWriter struct {
 func (s *Store) NewSnapshot(ctx context.Context, started time.Time) (*SnapshotWriter, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if s.remote != nil {
+		return s.remoteNewSnapshot(ctx, started)
 	}
 	root := s.path(snapshotsDir)
 	if err := mkdirSynced(root); err != nil {
@@ -147,6 +153,12 @@ func (w *SnapshotWriter) LinkReport(ctx context.Context, name, sha string, size 
 	if !w.store.HasBlob(ctx, sha, size) {
 		return fmt.Errorf("snapshot %s: report %s: blob %s of %d bytes is not in the store", w.id, name, sha, size)
 	}
+	if w.store.remote != nil {
+		// In a bucket the manifest's list is the snapshot's reports:
+		// nothing to link.
+		w.addReport(name, sha, size)
+		return nil
+	}
 	dst := filepath.Join(w.tmpDir, name)
 	os.Remove(dst) // a report written twice keeps the last
 	if err := os.Link(w.store.blobPath(sha), dst); err != nil {
@@ -157,14 +169,18 @@ func (w *SnapshotWriter) LinkReport(ctx context.Context, name, sha string, size 
 	if err := syncDir(w.tmpDir); err != nil {
 		return fmt.Errorf("snapshot %s: %w", w.id, err)
 	}
+	w.addReport(name, sha, size)
+	return nil
+}
+
+func (w *SnapshotWriter) addReport(name, sha string, size int64) {
 	for i := range w.reports {
 		if w.reports[i].Name == name {
 			w.reports[i] = ReportEntry{Name: name, SHA256: sha, Bytes: size}
-			return nil
+			return
 		}
 	}
 	w.reports = append(w.reports, ReportEntry{Name: name, SHA256: sha, Bytes: size})
-	return nil
 }
 
 func (w *SnapshotWriter) checkName(name string) error {
@@ -227,6 +243,9 @@ func (w *SnapshotWriter) Commit(ctx context.Context, m *Manifest) error {
 	if err := m.normalize(); err != nil {
 		return fmt.Errorf("snapshot %s: %w", w.id, err)
 	}
+	if w.store.remote != nil {
+		return w.remoteCommit(ctx, m)
+	}
 	for _, e := range m.Specs {
 		if e.HasBlob() && !w.store.HasBlob(ctx, e.SHA256, e.Bytes) {
 			return fmt.Errorf("snapshot %s: spec %q: blob %s of %d bytes is not in the store", w.id, e.Key, e.SHA256, e.Bytes)
@@ -268,6 +287,9 @@ func (w *SnapshotWriter) Abort() error {
 		return nil
 	}
 	w.done = true
+	if w.store.remote != nil {
+		return w.remoteAbort()
+	}
 	if err := os.RemoveAll(w.tmpDir); err != nil {
 		return fmt.Errorf("abort snapshot %s: %w", w.id, err)
 	}

@@ -44,6 +44,9 @@ type blobState struct {
 // blobs, and latest against the snapshots. Only a failure to read the
 // store at all is an error; everything found wrong is in the report.
 func (s *Store) Verify(ctx context.Context) (*VerifyReport, error) {
+	if s.remote != nil {
+		return s.remoteVerify(ctx)
+	}
 	rep := &VerifyReport{}
 	if _, err := Open(ctx, s.dir); err != nil {
 		return nil, fmt.Errorf("verify: %w", err)

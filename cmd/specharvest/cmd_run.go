@@ -24,6 +24,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	verbose := fs.Bool("v", false, "list every stale and failed group in the summary, not the first few of each cause")
 	logFormat := fs.String("log-format", "text", "text or json: the format of log lines on stderr")
 	rf := addReportFlags(fs)
+	var only sourcesFlag
+	fs.Var(&only, "source", "harvest only this source `NAME` (repeatable); the others are carried forward from latest")
 	if rest, err := parseFlags(fs, args); err != nil {
 		return err
 	} else if len(rest) > 0 {
@@ -48,6 +50,9 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	opts := runOptions{quiet: *quiet, verbose: *verbose}
+	if opts.only, err = onlySources(cfg, only); err != nil {
+		return err
+	}
 	if opts.filter, err = rf.filter(); err != nil {
 		return err
 	}
@@ -65,6 +70,8 @@ type runOptions struct {
 	quiet, verbose bool
 	filter         output.ReportFilter
 	ignores        []output.IgnoreRule
+	// only names the sources of a sharded run (run --source), nil for all.
+	only map[string]bool
 }
 
 // runNightly runs the pipeline, prints the summary, writes the metrics file
@@ -74,7 +81,7 @@ func runNightly(ctx context.Context, e *env, cfg *Config, logger *slog.Logger, o
 	if cfg.Store == "" {
 		cfg.Store = "./api-catalog"
 	}
-	n := &nightly{cfg: cfg, storeDir: cfg.Store, failOn: cfg.Diff.FailOn, logger: logger, now: e.now}
+	n := &nightly{cfg: cfg, storeDir: cfg.Store, failOn: cfg.Diff.FailOn, logger: logger, now: e.now, only: opts.only}
 	if !quiet && isTerminal(e.stderr) {
 		n.progress = newProgressLine(e.stderr, e.now)
 	}
@@ -209,5 +216,14 @@ func printRunSummary(w io.Writer, res *nightlyResult, ignored int, verbose bool)
 	if res.pruned > 0 {
 		fmt.Fprintf(w, "retention removed %d old snapshots\n", res.pruned)
 	}
-	fmt.Fprintf(w, "catalog: %s\n", filepath.Join(res.pageDir, catalogHTMLFile))
+	fmt.Fprintf(w, "catalog: %s\n", pagePath(res.pageDir))
+}
+
+// pagePath is the catalog page of a snapshot location, a folder or an
+// s3:// URL (which filepath.Join would mangle).
+func pagePath(loc string) string {
+	if isS3Store(loc) {
+		return loc + "/" + catalogHTMLFile
+	}
+	return filepath.Join(loc, catalogHTMLFile)
 }

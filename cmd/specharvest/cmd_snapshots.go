@@ -304,13 +304,13 @@ func byteCount(n int64) string {
 func snapshotsExport(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "snapshots export")
 	store := storeFlag(fs)
-	out := fs.String("o", "", "write the bundle to `FILE.tar.gz` (- for stdout)")
+	out := fs.String("o", "", "write the bundle to `FILE.tar.gz` (- for stdout), or publish its files to s3://bucket/prefix")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 || *out == "" {
-		return usagef("usage: specharvest snapshots export ID|latest -o FILE.tar.gz [--store DIR]")
+		return usagef("usage: specharvest snapshots export ID|latest -o FILE.tar.gz|s3://bucket/prefix [--store DIR]")
 	}
 	dir, err := store.dir(e)
 	if err != nil {
@@ -326,6 +326,14 @@ func snapshotsExport(ctx context.Context, e *env, args []string) error {
 	}
 	if *out == "-" {
 		return st.Export(ctx, id, e.stdout)
+	}
+	if isS3Store(*out) {
+		n, err := publishSnapshot(ctx, st, id, *out)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "published snapshot %s to %s (%d files)\n", id, *out, n)
+		return nil
 	}
 	if err := st.ExportFile(ctx, id, *out); err != nil {
 		return err

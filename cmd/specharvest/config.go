@@ -38,6 +38,9 @@ type Config struct {
 	// ignoreRules is Ignore, checked, with the line of each entry.
 	ignoreRules []output.IgnoreRule
 
+	// S3 configures a store: s3://bucket/prefix (store_s3.go).
+	S3 S3Settings `yaml:"s3"`
+
 	// credentialHints names, per source, the config key and environment
 	// variable of its credential, for a 401 or 403 to point at.
 	credentialHints []string
@@ -267,7 +270,7 @@ func decodeConfig(file string, data []byte, getenv func(string) (string, bool)) 
 	if len(doc.Content) == 0 {
 		return nil, nil, &ConfigError{File: file, Msg: "the file is empty"}
 	}
-	d := &configDecoder{file: file, getenv: getenv, lines: map[string]int{}}
+	d := &configDecoder{file: file, getenv: getenv, lines: map[string]int{}, raw: map[string]string{}}
 	if err := d.decode("", doc.Content[0], reflect.ValueOf(cfg).Elem()); err != nil {
 		return nil, nil, err
 	}
@@ -280,9 +283,12 @@ var yamlLinePattern = regexp.MustCompile(`line (\d+)`)
 // rather than using yaml's decoder, so that unknown keys, wrong types and
 // missing variables all report the exact line and dotted key.
 type configDecoder struct {
-	file    string
-	getenv  func(string) (string, bool)
-	lines   map[string]int // dotted key → line, for checks after decoding
+	file   string
+	getenv func(string) (string, bool)
+	lines  map[string]int // dotted key → line, for checks after decoding
+	// raw holds scalar values as written, before ${VAR} expansion, so
+	// a check can name the variable a setting came from.
+	raw     map[string]string
 	aliases int
 	// secrets are the values variables expanded to, with the variable
 	// names: every error message is scrubbed of them (scrub), whatever
@@ -438,6 +444,7 @@ func (d *configDecoder) decode(key string, n *yaml.Node, v reflect.Value) error 
 	if n.Kind != yaml.ScalarNode {
 		return d.fail(n, key, "expected a single value, found %s", kindName(n))
 	}
+	d.raw[key] = n.Value
 	sc, err := d.expand(key, n)
 	if err != nil {
 		return err
@@ -638,7 +645,7 @@ func (d *configDecoder) check(c *Config) error {
 			}
 		}
 	}
-	return nil
+	return d.checkS3(c)
 }
 
 func (d *configDecoder) lineOf(key string) int {

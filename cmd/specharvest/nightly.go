@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"sort"
 	"time"
 
@@ -28,6 +27,9 @@ type nightly struct {
 	logger   *slog.Logger
 	progress *progressLine // nil when not on a terminal
 	now      func() time.Time
+	// only, when set, names the sources a sharded run harvests; the
+	// others are carried forward from latest (nightly_shard.go).
+	only map[string]bool
 }
 
 // nightlyResult is what the summary, the hooks and the exit code are made of.
@@ -46,11 +48,11 @@ var errNothingHarvested = errors.New("no document could be fetched; nothing writ
 
 func (n *nightly) run(ctx context.Context) (*nightlyResult, error) {
 	started := n.now().UTC()
-	store, err := output.Create(ctx, n.storeDir)
+	store, err := createStore(ctx, n.cfg, n.storeDir)
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := store.LockFor(ctx, n.cfg.HarvestOptions().Deadline+output.LockMargin)
+	unlock, err := n.lock(ctx, store)
 	if err != nil {
 		return nil, err
 	}
@@ -86,31 +88,50 @@ func (n *nightly) run(ctx context.Context) (*nightlyResult, error) {
 		return nil, fmt.Errorf("%w: %s", errNothingHarvested, firstFailure(entries, report))
 	}
 
-	m := &output.Manifest{
-		ID:          snap.ID(),
-		Started:     started,
-		ToolVersion: toolVersion(),
-		Specs:       carryForward(entries, prev, report.Failed),
-	}
-	if prev != nil {
-		m.Previous = prev.ID
-	}
-	for _, f := range report.Failed {
-		m.FailedScopes = append(m.FailedScopes, output.FailedScope{Prefix: f.Prefix, Error: f.Err.Error()})
-	}
-	sort.Slice(m.Specs, func(i, j int) bool { return m.Specs[i].Key < m.Specs[j].Key })
-	m.Summary = output.Summarize(m.Specs)
+	var m *output.Manifest
+	var res *nightlyResult
+	// A sharded run that finds latest moved by another shard rebases onto
+	// it: same harvest, the other sources taken from the new latest, new
+	// reports, a new ID after it. Any other run that loses latest exits 5.
+	for attempt := 1; ; attempt++ {
+		m = &output.Manifest{
+			ID:          snap.ID(),
+			Started:     started,
+			ToolVersion: toolVersion(),
+			Specs:       n.carryOthers(carryForward(n.own(entries), prev, report.Failed), prev),
+		}
+		if prev != nil {
+			m.Previous = prev.ID
+		}
+		for _, f := range report.Failed {
+			m.FailedScopes = append(m.FailedScopes, output.FailedScope{Prefix: f.Prefix, Error: f.Err.Error()})
+		}
+		sort.Slice(m.Specs, func(i, j int) bool { return m.Specs[i].Key < m.Specs[j].Key })
+		m.Summary = output.Summarize(m.Specs)
 
-	res := &nightlyResult{manifest: m}
-	if err := n.writeReports(ctx, store, snap, prev, m, facts, res); err != nil {
-		return nil, err
-	}
-	m.Finished = n.now().UTC()
-	if err := snap.Commit(ctx, m); err != nil {
-		return nil, err
+		res = &nightlyResult{manifest: m}
+		if err := n.writeReports(ctx, store, snap, prev, m, facts, res); err != nil {
+			return nil, err
+		}
+		m.Finished = n.now().UTC()
+		err := snap.Commit(ctx, m)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, output.ErrLatestMoved) || n.only == nil || attempt >= maxRebases {
+			return nil, err
+		}
+		_ = snap.Abort()
+		if prev, err = latestManifest(ctx, store); err != nil {
+			return nil, err
+		}
+		n.logger.Info("latest moved while this sharded run worked; rebasing onto it", "latest", prev.ID)
+		if snap, err = store.NewSnapshot(ctx, started); err != nil {
+			return nil, err
+		}
 	}
 	res.took = m.Finished.Sub(started)
-	res.pageDir = filepath.Join(store.Dir(), "snapshots", m.ID)
+	res.pageDir = store.SnapshotLocation(m.ID)
 	res.pruned = n.applyRetention(ctx, store)
 	return res, nil
 }

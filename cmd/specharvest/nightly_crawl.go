@@ -41,7 +41,7 @@ func (n *nightly) harvest(ctx context.Context, store *output.Store, snapID strin
 		mu.Unlock()
 		return nil
 	}
-	report, err := crawler.Crawl(ctx, n.cfg.HarvestSources(), emit)
+	report, err := crawler.Crawl(ctx, n.sources(), emit)
 	if n.progress != nil {
 		n.progress.done()
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -71,7 +70,7 @@ func (n *nightly) afterRun(ctx context.Context, started time.Time, res *nightlyR
 // message can say that a reader elsewhere cannot open it.
 func catalogPageLink(catalogURL, pageDir, id string) (link string, local bool) {
 	if catalogURL == "" {
-		return filepath.Join(pageDir, catalogHTMLFile), true
+		return pagePath(pageDir), true
 	}
 	return strings.TrimRight(catalogURL, "/") + "/snapshots/" + url.PathEscape(id) + "/" + catalogHTMLFile, false
 }

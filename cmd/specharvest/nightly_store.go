@@ -22,7 +22,10 @@ func latestManifest(ctx context.Context, store *output.Store) (*output.Manifest,
 func (n *nightly) applyRetention(ctx context.Context, store *output.Store) int {
 	policy := output.Policy{KeepLast: n.cfg.Retention.KeepLast, KeepDaily: n.cfg.Retention.KeepDaily,
 		KeepWeekly: n.cfg.Retention.KeepWeekly, KeepMonthly: n.cfg.Retention.KeepMonthly}
-	if policy.Empty() {
+	// A sharded run holds only its sources' locks; pruning under them
+	// could race another shard, so retention is left to full runs and to
+	// `snapshots prune`.
+	if policy.Empty() || n.only != nil {
 		return 0
 	}
 	plan, err := store.PlanPrune(ctx, policy, n.now())

@@ -53,13 +53,13 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{name: "run", usage: "run [--config FILE] [--store DIR] [--fail-on none|breaking|warning|changes] [--level L] [--rule ID]... [--match GLOB]... [--ignore FILE] [--quiet] [--log-format text|json]", summary: "harvest every source into a new snapshot", run: cmdRun},
+		{name: "run", usage: "run [--config FILE] [--store DIR|s3://bucket/prefix] [--source NAME]... [--fail-on none|breaking|warning|changes] [--level L] [--rule ID]... [--match GLOB]... [--ignore FILE] [--quiet] [--log-format text|json]", summary: "harvest every source into a new snapshot", run: cmdRun},
 		{name: "demo", usage: "demo [--store DIR]", summary: "harvest a simulated Xano fleet twice and show what changed", run: cmdDemo},
 		{name: "simulate", usage: "simulate [--addr 127.0.0.1:0] [--fleet DIR | --instances N --workspaces N --groups N --endpoints N] [--seed N] [--generation N] [--latency D] [--fail-rate F] [--hang-rate F] [--truncate-rate F] [--too-many-rate F] [--rate-limit N/D] [--api-key K] [--meta-token T] [--older-release] [--ports-from N]", summary: "serve a simulated Xano account", run: cmdSimulate},
 		{name: "validate", usage: "validate FILE|URL... [-v|--verbose] [--format text|json] [--external-refs] [--rules]", summary: "load and validate OpenAPI documents", run: cmdValidate},
 		{name: "merge", usage: "merge FILE|URL... [-o OUT.json|OUT.yaml] [--prefix-components key|file] [--prefix-tags key|file]", summary: "merge documents into one", run: cmdMerge},
 		{name: "diff", usage: "diff BASE REVISION [--store DIR] [--format text|json|markdown|github|junit] [--fail-on none|breaking|warning|changes] [--level L] [--rule ID]... [--match GLOB]... [--ignore FILE] [--color auto|always|never]", summary: "report changes between two documents or two snapshots", run: cmdDiff},
-		{name: "snapshots", usage: "snapshots list|show ID|prune|export ID [--store DIR] [--keep-last N] [--dry-run] [--format text|json] [-o FILE.tar.gz]", summary: "list, inspect, prune and export snapshots", run: cmdSnapshots},
+		{name: "snapshots", usage: "snapshots list|show ID|prune|export ID [--store DIR] [--keep-last N] [--dry-run] [--format text|json] [-o FILE.tar.gz|s3://bucket/prefix]", summary: "list, inspect, prune and export snapshots", run: cmdSnapshots},
 		{name: "verify", usage: "verify [--store DIR]", summary: "re-hash every blob and check every manifest", run: cmdVerify},
 		{name: "unlock", usage: "unlock [--store DIR] [--force]", summary: "remove the run lock of a run that is over", run: cmdUnlock},
 		{name: "history", usage: "history KEY [--store DIR] [--format text|json]", summary: "show in which snapshots a group changed", run: cmdHistory},
@@ -166,7 +166,7 @@ func exitCode(err error) int {
 	if errors.As(err, &x) {
 		return x.code
 	}
-	if errors.Is(err, output.ErrLocked) {
+	if errors.Is(err, output.ErrLocked) || errors.Is(err, output.ErrLatestMoved) {
 		return exitLocked
 	}
 	var u *usageError

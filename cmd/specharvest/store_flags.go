@@ -29,7 +29,7 @@ type storeFlags struct {
 // in every command.
 func storeFlag(fs *flag.FlagSet) *storeFlags {
 	return &storeFlags{fs: fs,
-		store:  fs.String("store", defaultStoreDir, "the store `DIR` (default: the config's store, else "+defaultStoreDir+")"),
+		store:  fs.String("store", defaultStoreDir, "the store `DIR` or s3://bucket/prefix (default: the config's store, else "+defaultStoreDir+")"),
 		config: fs.String("config", "", "read the store and retention from this config `FILE` (default: $"+configEnvVar+", else ./"+defaultConfigFile+" when it exists)"),
 	}
 }
@@ -43,7 +43,7 @@ func (f *storeFlags) settings(e *env) (dir string, cfg *Config, err error) {
 	}
 	dir = *f.store
 	if !flagGiven(f.fs, "store") && cfg.Store != "" {
-		dir = cfg.Store
+		dir = withS3Settings(cfg.Store, cfg.S3)
 	}
 	return dir, cfg, nil
 }
@@ -58,6 +58,9 @@ func (f *storeFlags) dir(e *env) (string, error) {
 // prunes it; a missing store is an error, never created behind the user's
 // back.
 func openStore(ctx context.Context, dir string) (*output.Store, error) {
+	if isS3Store(dir) {
+		return openS3Store(ctx, dir)
+	}
 	st, err := output.Open(ctx, dir)
 	if errors.Is(err, output.ErrNotStore) {
 		return nil, fmt.Errorf("no store at %s (no store.json): run `specharvest run` first, or pass --store DIR", dir)

@@ -1,0 +1,220 @@
+package output
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"io"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+
+	"github.com/specharvest/specharvest/internal/s3test"
+)
+
+// newS3Store creates a store under a fresh prefix of a bucket on the
+// shared SeaweedFS server.
+func newS3Store(t *testing.T) *Store {
+	t.Helper()
+	srv := s3test.Shared(t)
+	pathStyle := true
+	ctx := context.Background()
+	b, err := NewS3Backend(ctx, S3Config{Bucket: "stores", Prefix: "team/" + randomName(), Endpoint: srv.Endpoint,
+		Region: "us-east-1", PathStyle: &pathStyle, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, CreateBucket: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := CreateBackend(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestRemoteStoreLifecycle(t *testing.T) {
+	ctx := context.Background()
+	st := newS3Store(t)
+	if latest, err := st.Latest(ctx); latest != "" || err != nil {
+		t.Fatalf("latest of a new store = %q, %v", latest, err)
+	}
+	again, err := CreateBackend(ctx, st.Backend())
+	if err != nil {
+		t.Fatalf("create on an existing store: %v", err)
+	}
+	first := commitSnapshot(t, st, t0, 1, "prod/a/w/g", "prod/b/w/g")
+	second := commitSnapshot(t, again, t0.Add(24*time.Hour), 2, "prod/a/w/g", "prod/b/w/g")
+	if latest, _ := st.Latest(ctx); latest != second.ID {
+		t.Fatalf("latest = %s, want %s", latest, second.ID)
+	}
+	infos, err := st.Snapshots(ctx)
+	if err != nil || len(infos) != 2 || infos[1].Previous != first.ID || !infos[1].Latest {
+		t.Fatalf("snapshots = %+v, %v", infos, err)
+	}
+	if files, err := st.SnapshotFiles(ctx, second.ID); err != nil || strings.Join(files, ",") != "merged.json" {
+		t.Fatalf("snapshot files = %v, %v", files, err)
+	}
+	if data, err := st.ReadSnapshotFile(ctx, second.ID, "merged.json"); err != nil || string(data) != `{"openapi":"3.0.0"}` {
+		t.Fatalf("report = %q, %v", data, err)
+	}
+	doc, err := st.ReadBlob(ctx, second.Specs[0].SHA256)
+	if err != nil || !bytes.Equal(doc, specDoc("prod/a/w/g", 2)) {
+		t.Fatalf("blob = %q, %v", doc, err)
+	}
+
+	// A snapshot being built is invisible, and two in one second get
+	// distinct IDs that sort in order.
+	w1, err := st.NewSnapshot(ctx, t0.Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w2, err := st.NewSnapshot(ctx, t0.Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w1.ID() != second.ID+"-001" || w2.ID() != second.ID+"-002" {
+		t.Fatalf("ids in one second: %s, %s", w1.ID(), w2.ID())
+	}
+	if err := w1.WriteFile(ctx, "CHANGES.md", []byte("# building\n")); err != nil {
+		t.Fatal(err)
+	}
+	if infos, _ := st.Snapshots(ctx); len(infos) != 2 {
+		t.Fatalf("a snapshot without manifest is listed: %+v", infos)
+	}
+	if rep := mustVerify(t, st); len(rep.Leftovers) != 2 {
+		t.Errorf("builds in progress should be leftovers, got %v", rep.Leftovers)
+	}
+	w1.Abort()
+	w2.Abort()
+	// Four documents, one merged.json shared by both snapshots, and the
+	// aborted build's report, which prune will collect.
+	if rep := mustVerify(t, st); len(rep.Leftovers) != 0 || rep.Snapshots != 2 || rep.Blobs != 6 {
+		t.Errorf("after abort: %+v", rep)
+	}
+
+	var buf bytes.Buffer
+	if err := st.Export(ctx, second.ID, &buf); err != nil {
+		t.Fatal(err)
+	}
+	names := tarNames(t, buf.Bytes())
+	if want := "manifest.json,merged.json,specs/prod/a/w/g.json,specs/prod/b/w/g.json"; strings.Join(names, ",") != want {
+		t.Errorf("export holds %v, want %s", names, want)
+	}
+
+	plan, err := st.PlanPrune(ctx, Policy{KeepLast: 1}, t0.Add(48*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Remove) != 1 || plan.Remove[0].ID != first.ID || len(plan.Blobs) != 3 {
+		t.Fatalf("plan = remove %+v, blobs %v", plan.Remove, plan.Blobs)
+	}
+	if err := st.Prune(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	if rep := mustVerify(t, st); rep.Snapshots != 1 || rep.Blobs != 3 {
+		t.Errorf("after prune: %+v", rep)
+	}
+}
+
+func tarNames(t *testing.T, data []byte) []string {
+	t.Helper()
+	gz, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	var names []string
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, h.Name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Two runs that began from the same latest: the first to commit wins,
+// the second fails with ErrLatestMoved and publishes nothing.
+func TestRemoteLatestAdvancesByCompareAndSwap(t *testing.T) {
+	ctx := context.Background()
+	st := newS3Store(t)
+	base := commitSnapshot(t, st, t0, 1, "prod/a/w/g")
+	build := func(gen int) (*SnapshotWriter, *Manifest) {
+		w, err := st.NewSnapshot(ctx, t0.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sha, size, err := st.PutBlobBytes(ctx, specDoc("prod/a/w/g", gen))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w, &Manifest{Previous: base.ID, Specs: []SpecEntry{{Key: "prod/a/w/g", Source: "prod", Status: StatusOK, SHA256: sha, Bytes: size, Valid: true}}}
+	}
+	wa, ma := build(2)
+	wb, mb := build(3)
+	if err := wa.Commit(ctx, ma); err != nil {
+		t.Fatal(err)
+	}
+	err := wb.Commit(ctx, mb)
+	if !errors.Is(err, ErrLatestMoved) {
+		t.Fatalf("the second commit = %v, want ErrLatestMoved", err)
+	}
+	wb.Abort()
+	if latest, _ := st.Latest(ctx); latest != wa.ID() {
+		t.Fatalf("latest = %s, want the winner %s", latest, wa.ID())
+	}
+	if infos, _ := st.Snapshots(ctx); len(infos) != 2 {
+		t.Fatalf("the loser's snapshot is listed: %+v", infos)
+	}
+	mustVerify(t, st)
+}
+
+func TestRemoteRunLock(t *testing.T) {
+	ctx := context.Background()
+	st := newS3Store(t)
+	unlock, err := st.Lock(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Lock(ctx); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "s3://stores/") {
+		t.Fatalf("second lock = %v, want ErrLocked naming the lease", err)
+	}
+	if err := unlock(); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err = st.Lock(ctx)
+	if err != nil {
+		t.Fatalf("lock after unlock: %v", err)
+	}
+	unlock()
+}
+
+// Verify re-hashes remote blobs: one replaced behind the store's back is
+// reported, with the snapshot that needs it.
+func TestRemoteVerifyFindsCorruption(t *testing.T) {
+	ctx := context.Background()
+	st := newS3Store(t)
+	m := commitSnapshot(t, st, t0, 1, "prod/a/w/g")
+	b := st.Backend().(*S3Backend)
+	bad := []byte("not the document")
+	if _, err := b.client.PutObject(ctx, b.cfg.Bucket, b.object(blobKey(m.Specs[0].SHA256)), bytes.NewReader(bad), int64(len(bad)), minio.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := st.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(rep.Problems, "\n")
+	if !strings.Contains(text, "corrupt blob") || !strings.Contains(text, "blob "+blobKey(m.Specs[0].SHA256)+" is corrupt") {
+		t.Fatalf("verify missed the corrupt blob: %v", rep.Problems)
+	}
+}

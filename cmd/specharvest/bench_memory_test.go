@@ -139,26 +139,21 @@ func writeRealSizeFleet(tb testing.TB, dir string, groups int, seed uint64) int6
 	return total
 }
 
-// writeWideDocument writes one document of n paths, each a copy of a path
-// of the Metadata API fixture under its own prefix, and returns its size.
+// writeWideDocument writes one document of n small paths (one GET each,
+// about 170 bytes a path, the shape of a generated admin API) under the
+// Metadata API fixture's info and servers, and returns its size.
 func writeWideDocument(tb testing.TB, path string, n int) int64 {
 	tb.Helper()
 	fixture := xanoFixtures(tb)[1]
-	src := fixture["paths"].(map[string]any)
-	names := make([]string, 0, len(src))
-	for p := range src {
-		names = append(names, p)
-	}
-	sort.Strings(names)
 	paths := make(map[string]any, n)
 	for i := range n {
-		paths[fmt.Sprintf("/v%d%s", i/len(names), names[i%len(names)])] = src[names[i%len(names)]]
+		paths[fmt.Sprintf("/table%d/record/{id}", i)] = map[string]any{"get": map[string]any{
+			"summary":    fmt.Sprintf("Get a record of table %d", i),
+			"parameters": []any{map[string]any{"name": "id", "in": "path", "required": true, "schema": map[string]any{"type": "integer"}}},
+			"responses":  map[string]any{"200": map[string]any{"description": "the record"}},
+		}}
 	}
-	doc := map[string]any{}
-	for k, v := range fixture {
-		doc[k] = v
-	}
-	doc["paths"] = paths
+	doc := map[string]any{"openapi": fixture["openapi"], "info": fixture["info"], "servers": fixture["servers"], "paths": paths}
 	data, err := json.Marshal(doc)
 	if err != nil {
 		tb.Fatal(err)

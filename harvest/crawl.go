@@ -37,6 +37,9 @@ type Crawler struct {
 	Rand func() float64
 	// PageSize is per_page of paged Metadata API listings; 0 means 100.
 	PageSize int
+	// Previous are the keys given by the last snapshot: a group that had
+	// a key keeps it, and a newcomer whose slug collides takes a suffix.
+	Previous []PreviousKey
 }
 
 // ProgressKind says what just happened to a group.
@@ -116,6 +119,7 @@ func (c *Crawler) Crawl(ctx context.Context, sources []Source, emit func(ctx con
 		logger:   logger,
 		emitSpec: emit,
 		maxPages: maxPages,
+		book:     newKeyBook(c.Previous),
 		http: newStack(stackConfig{Options: opts, Transport: c.Transport, Logger: logger,
 			Wait: c.Wait, Rand: c.Rand}),
 	}
@@ -170,6 +174,7 @@ type crawl struct {
 	http     *stack
 	emitSpec func(context.Context, Spec) error
 	maxPages int
+	book     keyBook
 
 	found, fetched, failed atomic.Int64
 }
@@ -216,15 +221,31 @@ func (s *sourceRun) run(ctx context.Context) error {
 	}
 	switch s.src.Type {
 	case SourceXano:
-		return s.crawlDeveloper(ctx, f)
+		err = s.crawlDeveloper(ctx, f)
 	case SourceXanoMeta:
-		return s.crawlMeta(ctx, f)
+		err = s.crawlMeta(ctx, f)
 	case SourceURL:
-		return s.crawlURLs(ctx, f)
+		err = s.crawlURLs(ctx, f)
 	case SourceFiles:
-		return s.crawlFiles(ctx, f)
+		err = s.crawlFiles(ctx, f)
+	default:
+		return fmt.Errorf("source %q: unknown type %q", s.src.Name, s.src.Type)
 	}
-	return fmt.Errorf("source %q: unknown type %q", s.src.Name, s.src.Type)
+	if err != nil {
+		return err
+	}
+	// Filters that turned away every name of answered listings are a
+	// mistake in the config, not an account without groups: the source
+	// fails (its previous groups are carried forward as stale), and the
+	// message shows what the listings held. When a listing failed, that
+	// failure already says why nothing matched.
+	s.mu.Lock()
+	failed := len(s.result.Failed) > 0
+	s.mu.Unlock()
+	if nm := f.noMatch(); nm != nil && !failed {
+		s.fail(s.src.Name, fmt.Errorf("source %q: %w", s.src.Name, nm))
+	}
+	return nil
 }
 
 // fail records a listing that failed. An error caused by the end of the
@@ -254,6 +275,7 @@ type groupJob struct {
 	instance, workspace, name string // display names
 	url                       string // as the source gave it, secrets included
 	file                      string // files: the resolved regular file to read
+	ids                       []string
 	header                    http.Header
 	// fallback is tried when url answers 404 (the Metadata API's /openapi
 	// on an older release): the group's documentation.link.
@@ -279,7 +301,7 @@ func (s *sourceRun) foundGroups(jobs []groupJob) {
 // error only to stop the crawl: emit failed or the crawl is ending.
 func (s *sourceRun) fetchGroup(ctx context.Context, j groupJob) error {
 	spec := Spec{Key: j.key, Source: s.src.Name, Instance: j.instance, Workspace: j.workspace,
-		Group: j.name, URL: RedactURL(j.url)}
+		Group: j.name, URL: RedactURL(j.url), IDs: j.ids}
 	if j.url == "" {
 		spec.Err = fmt.Errorf("group %q: %w", j.key, errNoDocumentURL)
 		return s.emit(ctx, spec)

@@ -113,3 +113,106 @@ func itoa(n int) string {
 
 // Key joins slugged segments into a group key: source/instance/workspace/group.
 func Key(segments ...string) string { return strings.Join(segments, "/") }
+
+// A key, once given, keeps its owner: a group that had a key keeps it
+// however its siblings change, and a newcomer whose slug collides with it
+// takes the suffix. The owner of a name is known by its source's id where
+// the source gives ids (Xano instances, workspaces and groups), and by its
+// exact name otherwise (files, URLs, and manifests written before ids
+// were recorded).
+
+// PreviousKey is a key given in an earlier snapshot, with the names and
+// ids of its instance, workspace and group ("" where there is none).
+type PreviousKey struct {
+	Key   string
+	Names [3]string
+	IDs   [3]string
+}
+
+// keyBook maps a key prefix ("prod", "prod/main", "prod/main/books") to the
+// segment each owner below it was given: identity → slug.
+type keyBook map[string]map[string]string
+
+func newKeyBook(prev []PreviousKey) keyBook {
+	book := keyBook{}
+	for _, p := range prev {
+		segs := strings.Split(p.Key, "/")
+		if len(segs) != 4 {
+			continue
+		}
+		for l := 0; l < 3; l++ {
+			prefix := strings.Join(segs[:l+1], "/")
+			if book[prefix] == nil {
+				book[prefix] = map[string]string{}
+			}
+			book[prefix][identity(p.IDs[l], p.Names[l])] = segs[l+1]
+		}
+	}
+	return book
+}
+
+// identity is who owns a name: its id where there is one.
+func identity(id, name string) string {
+	if id != "" {
+		return "id:" + id
+	}
+	return "name:" + name
+}
+
+// StableSlugs slugs siblings like UniqueSlugs, except that an owner that
+// had a segment before (prev: identity → slug, see identity) keeps it, and
+// no newcomer is given a segment that an earlier owner had. ids may be nil
+// (the siblings have no ids of their own); names are the owners' names as
+// recorded (Spec.Instance, Spec.Workspace, Spec.Group).
+func StableSlugs(items []Named, ids, names []string, prev map[string]string) []string {
+	slugs := make([]string, len(items))
+	if len(prev) == 0 {
+		return UniqueSlugs(items)
+	}
+	taken := map[string]bool{}
+	for _, s := range prev {
+		taken[s] = true
+	}
+	claimed := map[string]bool{}
+	var rest []int
+	for i := range items {
+		id := ""
+		if ids != nil {
+			id = ids[i]
+		}
+		s, ok := prev[identity(id, names[i])]
+		if !ok && id != "" {
+			// A manifest from before ids were recorded knows the owner
+			// by name only.
+			s, ok = prev[identity("", names[i])]
+		}
+		if ok && !claimed[s] {
+			slugs[i] = s
+			claimed[s] = true
+			continue
+		}
+		rest = append(rest, i)
+	}
+	sub := make([]Named, len(rest))
+	for j, i := range rest {
+		sub[j] = items[i]
+	}
+	base := UniqueSlugs(sub)
+	for j, i := range rest {
+		cand := base[j]
+		if taken[cand] || claimed[cand] {
+			id := Slug(items[i].ID)
+			if items[i].ID == "" {
+				id = "n"
+			}
+			root := Slug(items[i].Name)
+			cand = root + "-" + id
+			for n := 2; taken[cand] || claimed[cand]; n++ {
+				cand = root + "-" + id + "-" + itoa(n)
+			}
+		}
+		claimed[cand] = true
+		slugs[i] = cand
+	}
+	return slugs
+}

@@ -79,7 +79,7 @@ func (s *sourceRun) crawlFiles(ctx context.Context, f *filter) error {
 		}
 		return files[i].path < files[j].path
 	})
-	jobs := fileJobs(s.src.Name, files, f)
+	jobs := fileJobs(s.src.Name, files, f, s.book)
 	s.foundGroups(jobs)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.opts.Concurrency)
@@ -103,7 +103,7 @@ func (s *sourceRun) crawlFiles(ctx context.Context, f *filter) error {
 }
 
 // fileJobs names the matched files (see the key rules above).
-func fileJobs(source string, files []fileMatch, f *filter) []groupJob {
+func fileJobs(source string, files []fileMatch, f *filter, book keyBook) []groupJob {
 	var dirs []Named
 	dirIndex := map[string]int{}
 	for _, m := range files {
@@ -112,7 +112,11 @@ func fileJobs(source string, files []fileMatch, f *filter) []groupJob {
 			dirs = append(dirs, Named{Name: m.dir, ID: m.dir})
 		}
 	}
-	dirSlugs := UniqueSlugs(dirs)
+	dirNames := make([]string, len(dirs))
+	for i, d := range dirs {
+		dirNames[i] = d.Name
+	}
+	dirSlugs := StableSlugs(dirs, nil, dirNames, book[Key(source, "-")])
 	for i, d := range dirs {
 		if d.Name == "" {
 			dirSlugs[i] = "-"
@@ -130,7 +134,11 @@ func fileJobs(source string, files []fileMatch, f *filter) []groupJob {
 		for j, m := range members {
 			named[j] = Named{Name: strings.TrimSuffix(m.name, filepath.Ext(m.name)), ID: strings.TrimPrefix(filepath.Ext(m.name), ".")}
 		}
-		slugs := UniqueSlugs(named)
+		fileNames := make([]string, len(members))
+		for j, m := range members {
+			fileNames[j] = m.name
+		}
+		slugs := StableSlugs(named, nil, fileNames, book[Key(source, "-", dirSlugs[i])])
 		wl := level{names: []string{d.Name}, slug: dirSlugs[i]}
 		for j, m := range members {
 			gl := level{names: []string{m.name, named[j].Name}, slug: slugs[j]}

@@ -103,7 +103,7 @@ func (s *sourceRun) metaInstance(ctx context.Context, f *filter, inst metaInstan
 	if err != nil {
 		return s.failScope(ctx, prefix, err)
 	}
-	wsSlugs := uniqueSlugs(wss, func(w metaWorkspace) (string, flexID) { return w.Name, w.ID })
+	wsSlugs, wsIDs := stableSlugs(s, prefix, wss, func(w metaWorkspace) (string, string, flexID) { return w.Name, w.Name, w.ID })
 
 	// Documents of all workspaces share one bounded group, so a workspace
 	// with many groups cannot hold more than its share of this instance's
@@ -114,7 +114,7 @@ func (s *sourceRun) metaInstance(ctx context.Context, f *filter, inst metaInstan
 	lists, lctx := errgroup.WithContext(dctx)
 	lists.SetLimit(s.opts.PerHost)
 	for i, ws := range wss {
-		wl := level{names: []string{ws.Name}, slug: wsSlugs[i]}
+		wl := level{names: []string{ws.Name}, slug: wsSlugs[i], id: wsIDs[i]}
 		if !f.allows(lv, wl) {
 			continue
 		}
@@ -126,16 +126,16 @@ func (s *sourceRun) metaInstance(ctx context.Context, f *filter, inst metaInstan
 			if err != nil {
 				return s.failScope(lctx, wsPrefix, err)
 			}
-			gSlugs := uniqueSlugs(groups, func(g metaGroup) (string, flexID) { return g.Name, g.ID })
+			gSlugs, gIDs := stableSlugs(s, wsPrefix, groups, func(g metaGroup) (string, string, flexID) { return g.Name, g.Name, g.ID })
 			var jobs []groupJob
 			for j, grp := range groups {
-				gl := level{names: []string{grp.Name}, slug: gSlugs[j]}
+				gl := level{names: []string{grp.Name}, slug: gSlugs[j], id: gIDs[j]}
 				if !f.allows(lv, wl, gl) {
 					continue
 				}
 				job := groupJob{key: Key(wsPrefix, gl.slug), instance: name, workspace: ws.Name, name: grp.Name,
 					url: joinURL(wsAPI, "apigroup", string(grp.ID), "openapi"), header: auth,
-					fallback: grp.Documentation.Link, noPrimary: &noOpenAPI}
+					fallback: grp.Documentation.Link, noPrimary: &noOpenAPI, ids: levelIDs(lv, wl, gl)}
 				if sameHost(job.fallback, api) {
 					job.fallbackHeader = auth
 				}

@@ -53,7 +53,12 @@ func (s *sourceRun) crawlURLs(ctx context.Context, f *filter) error {
 	for i, u := range s.src.URLs {
 		named[i] = Named{Name: urlTail(u), ID: strconv.Itoa(i + 1)}
 	}
-	slugs := UniqueSlugs(named)
+	// The position in the list is no identity: URLs are known by name.
+	names := make([]string, len(named))
+	for i, n := range named {
+		names[i] = n.Name
+	}
+	slugs := StableSlugs(named, nil, names, s.book[Key(s.src.Name, "-", "-")])
 	none := level{names: []string{"-"}, slug: "-"}
 	var jobs []groupJob
 	for i, u := range s.src.URLs {

@@ -61,12 +61,15 @@ func walkInstances[T any](ctx context.Context, s *sourceRun, f *filter, listURL,
 	if err != nil {
 		return s.failScope(ctx, s.src.Name, err)
 	}
-	slugs := uniqueSlugs(insts, func(i T) (string, flexID) { name, _, id := names(i); return name, id })
+	slugs, ids := stableSlugs(s, s.src.Name, insts, func(i T) (string, string, flexID) {
+		name, display, id := names(i)
+		return name, displayName(display, name), id
+	})
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.opts.Concurrency)
 	for i, inst := range insts {
 		name, display, _ := names(inst)
-		lv := level{names: []string{name, display}, slug: slugs[i]}
+		lv := level{names: []string{name, display}, slug: slugs[i], id: ids[i]}
 		if !f.allows(lv) {
 			continue
 		}
@@ -82,16 +85,16 @@ func (s *sourceRun) developerInstance(ctx context.Context, f *filter, inst devIn
 	if err != nil {
 		return s.failScope(ctx, prefix, err)
 	}
-	wsSlugs := uniqueSlugs(wss, func(w devWorkspace) (string, flexID) { return w.Name, w.ID })
+	wsSlugs, wsIDs := stableSlugs(s, prefix, wss, func(w devWorkspace) (string, string, flexID) { return w.Name, w.Name, w.ID })
 	var jobs []groupJob
 	for i, ws := range wss {
-		wl := level{names: []string{ws.Name}, slug: wsSlugs[i]}
+		wl := level{names: []string{ws.Name}, slug: wsSlugs[i], id: wsIDs[i]}
 		if !f.allows(lv, wl) {
 			continue
 		}
-		gSlugs := uniqueSlugs(ws.APIGroups, func(g devGroup) (string, flexID) { return g.Name, g.ID })
+		gSlugs, gIDs := stableSlugs(s, Key(prefix, wl.slug), ws.APIGroups, func(g devGroup) (string, string, flexID) { return g.Name, g.Name, g.ID })
 		for j, grp := range ws.APIGroups {
-			gl := level{names: []string{grp.Name}, slug: gSlugs[j]}
+			gl := level{names: []string{grp.Name}, slug: gSlugs[j], id: gIDs[j]}
 			if !f.allows(lv, wl, gl) {
 				continue
 			}
@@ -101,7 +104,7 @@ func (s *sourceRun) developerInstance(ctx context.Context, f *filter, inst devIn
 				h = bearer(tok.AuthToken)
 			}
 			jobs = append(jobs, groupJob{key: Key(s.src.Name, lv.slug, wl.slug, gl.slug),
-				instance: name, workspace: ws.Name, name: grp.Name, url: u, header: h})
+				instance: name, workspace: ws.Name, name: grp.Name, url: u, header: h, ids: levelIDs(lv, wl, gl)})
 		}
 	}
 	return s.fetchAll(ctx, jobs, 2*s.opts.PerHost)
@@ -176,14 +179,34 @@ func displayName(display, name string) string {
 	return name
 }
 
-// uniqueSlugs slugs sibling names with their ids (see UniqueSlugs).
-func uniqueSlugs[T any](items []T, named func(T) (string, flexID)) []string {
+// stableSlugs slugs sibling names under a key prefix so that an owner
+// keeps the segment it had (see StableSlugs). named gives the name to
+// slug, the name as recorded in a Spec, and the id. It returns the ids
+// too, as strings.
+func stableSlugs[T any](s *sourceRun, prefix string, items []T, named func(T) (string, string, flexID)) ([]string, []string) {
 	ns := make([]Named, len(items))
+	ids := make([]string, len(items))
+	names := make([]string, len(items))
 	for i, it := range items {
-		n, id := named(it)
+		n, recorded, id := named(it)
 		ns[i] = Named{Name: n, ID: string(id)}
+		ids[i], names[i] = string(id), recorded
 	}
-	return UniqueSlugs(ns)
+	return StableSlugs(ns, ids, names, s.book[prefix]), ids
+}
+
+// levelIDs are the ids of a group's levels, nil when the source has none.
+func levelIDs(levels ...level) []string {
+	ids := make([]string, len(levels))
+	any := false
+	for i, l := range levels {
+		ids[i] = l.id
+		any = any || l.id != ""
+	}
+	if !any {
+		return nil
+	}
+	return ids
 }
 
 // errNoDocumentURL is a group whose listing gave no document URL.

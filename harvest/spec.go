@@ -75,8 +75,11 @@ type Spec struct {
 	Workspace string
 	Group     string
 	URL       string // where the document came from, secrets removed
-	Body      []byte // bytes as fetched
-	ETag      string // validator for the next conditional request, if the server gave one
+	// IDs are the source's ids of the instance, workspace and group (nil
+	// when the source has none); Crawler.Previous uses them to keep keys.
+	IDs  []string
+	Body []byte // bytes as fetched
+	ETag string // validator for the next conditional request, if the server gave one
 	// NotModified is set when a conditional request answered 304: Body is
 	// nil and the previous snapshot's blob is still current.
 	NotModified bool

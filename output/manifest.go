@@ -106,7 +106,23 @@ type SpecEntry struct {
 	// Carried marks a group a sharded run (run --source) did not harvest:
 	// copied unchanged from the snapshot it built on.
 	Carried bool `json:"carried,omitempty"`
+	// IDs are the source's ids of the instance, workspace and group, so
+	// the next run gives the key to the same owner whatever its name.
+	IDs []string `json:"ids,omitempty"`
+	// LastFetched is when the document was last fetched (the start of that
+	// snapshot) and StaleNights how many runs in a row it could not be;
+	// both are set on stale entries only.
+	LastFetched time.Time `json:"last_fetched,omitzero"`
+	StaleNights int       `json:"stale_nights,omitempty"`
+	// Flags mark entries a reader must not take at face value, such as
+	// FlagSuspectRemoval.
+	Flags []string `json:"flags,omitempty"`
 }
+
+// FlagSuspectRemoval marks a group that this run would have reported
+// removed, held back as stale because the night removed more than the
+// removal guard allows.
+const FlagSuspectRemoval = "suspect-removal"
 
 // FailedScope is a crawl scope that could not be listed this run.
 type FailedScope struct {

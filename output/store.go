@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -22,11 +23,18 @@ var ErrNotStore = errors.New("not a specharvest store")
 
 // Store is an opened store folder. It holds no open files, only its path;
 // every method reads the folder afresh, so two Stores on one folder agree.
+// The one thing it remembers is which blobs it has already re-hashed in
+// this process (blobs are written once, so a verdict of "intact" holds)
+// and which damaged blobs it rewrote.
 type Store struct {
 	dir string
 	// remote is the object storage a store is kept in, nil for a folder;
 	// every method then hands over to its remote half (store_remote.go).
 	remote Backend
+
+	mu       sync.Mutex
+	verified map[string]int64 // sha → size, hashed and found intact
+	repaired []string
 }
 
 type storeFile struct {
@@ -64,7 +72,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	if sf.Format != StoreFormat {
 		return nil, fmt.Errorf("open store %s: format %d is not supported (want %d)", dir, sf.Format, StoreFormat)
 	}
-	return &Store{dir: dir}, nil
+	return &Store{dir: dir, verified: map[string]int64{}}, nil
 }
 
 // Create opens the store in dir, creating the folder and its layout when
@@ -128,6 +136,63 @@ func (s *Store) Latest(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("read latest: %w", err)
 	}
 	return id, nil
+}
+
+// LatestComplete is the snapshot a new run compares against: the one
+// latest names when it is complete, otherwise (latest missing, garbled, or
+// pointing at a snapshot that is gone or whose manifest is damaged) the
+// newest complete snapshot, with a warning that says what was wrong. ""
+// with no warning means the store has no snapshot yet.
+func (s *Store) LatestComplete(ctx context.Context) (id, warning string, err error) {
+	latest, lerr := s.Latest(ctx)
+	if lerr == nil && latest != "" {
+		if _, merr := s.Manifest(ctx, latest); merr == nil {
+			return latest, "", nil
+		} else if ctx.Err() != nil {
+			return "", "", ctx.Err()
+		} else {
+			lerr = merr
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return "", "", err
+	}
+	infos, err := s.Snapshots(ctx)
+	if err != nil && lerr != nil {
+		// Snapshots reads latest too; list without it.
+		infos, err = s.completeSnapshots(ctx)
+	}
+	if err != nil {
+		return "", "", err
+	}
+	newest := ""
+	if len(infos) > 0 {
+		newest = infos[len(infos)-1].ID
+	}
+	switch {
+	case lerr == nil && latest == "" && newest == "":
+		return "", "", nil // a new store
+	case lerr == nil && latest == "":
+		return newest, fmt.Sprintf("latest is missing; comparing against the newest complete snapshot %s", newest), nil
+	case newest == "":
+		return "", fmt.Sprintf("latest is damaged (%v) and no complete snapshot is left; this run starts afresh", lerr), nil
+	}
+	return newest, fmt.Sprintf("latest is damaged (%v); comparing against the newest complete snapshot %s", lerr, newest), nil
+}
+
+// completeSnapshots is Snapshots without reading latest.
+func (s *Store) completeSnapshots(ctx context.Context) ([]SnapshotInfo, error) {
+	ids, err := s.snapshotIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var infos []SnapshotInfo
+	for _, id := range ids {
+		if m, err := s.Manifest(ctx, id); err == nil {
+			infos = append(infos, infoOf(m, ""))
+		}
+	}
+	return infos, nil
 }
 
 // Manifest reads the manifest of snapshot id.

@@ -30,16 +30,57 @@ func (s *Store) BlobPath(sha string) (string, error) {
 	return s.blobPath(sha), nil
 }
 
-// HasBlob reports whether blob sha is stored with the given size.
+// HasBlob reports whether blob sha is stored with the given size and its
+// bytes hash to its name. A size check alone would let a flipped byte
+// through, and a snapshot would then point at bytes that are not the
+// document it names. Each blob is hashed once per Store.
 func (s *Store) HasBlob(ctx context.Context, sha string, size int64) bool {
+	good, _ := s.blobIntact(ctx, sha, size)
+	return good
+}
+
+// blobIntact says whether the blob is there and intact, and whether a
+// file is there at all (intact or not).
+func (s *Store) blobIntact(ctx context.Context, sha string, size int64) (intact, present bool) {
 	if ctx.Err() != nil || !validSHA(sha) {
-		return false
+		return false, false
 	}
 	if s.remote != nil {
-		return s.remoteHasBlob(ctx, sha, size)
+		ok := s.remoteHasBlob(ctx, sha, size)
+		return ok, ok
 	}
-	fi, err := os.Stat(s.blobPath(sha))
-	return err == nil && fi.Mode().IsRegular() && fi.Size() == size
+	s.mu.Lock()
+	known, ok := s.verified[sha]
+	s.mu.Unlock()
+	fi, err := os.Lstat(s.blobPath(sha))
+	if err != nil {
+		return false, false
+	}
+	if !fi.Mode().IsRegular() || fi.Size() != size {
+		return false, true
+	}
+	if ok && known == size {
+		return true, true
+	}
+	st, err := s.hashBlob(ctx, sha)
+	if err != nil || !st.intact || st.size != size {
+		return false, true
+	}
+	s.mu.Lock()
+	if s.verified == nil {
+		s.verified = map[string]int64{}
+	}
+	s.verified[sha] = size
+	s.mu.Unlock()
+	return true, true
+}
+
+// RepairedBlobs lists the blobs this Store found damaged and rewrote from
+// good bytes, for the run to report.
+func (s *Store) RepairedBlobs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.repaired...)
 }
 
 // PutBlob stores the content of r, hashing it while it streams to a temp
@@ -67,19 +108,31 @@ func (s *Store) PutBlob(ctx context.Context, r io.Reader) (sha string, size int6
 		return "", 0, fmt.Errorf("store blob: %w", err)
 	}
 	sha = hex.EncodeToString(h.Sum(nil))
-	if s.HasBlob(ctx, sha, size) {
+	intact, present := s.blobIntact(ctx, sha, size)
+	if intact {
 		os.Remove(f.Name())
 		return sha, size, nil
 	}
+	// Absent, or damaged: the good bytes in hand replace it atomically
+	// (rename over the damaged file), so no reader ever sees a mix.
 	if err := s.placeBlob(ctx, f.Name(), sha); err != nil {
 		os.Remove(f.Name())
 		return "", 0, err
 	}
+	s.mu.Lock()
+	if s.verified == nil {
+		s.verified = map[string]int64{}
+	}
+	s.verified[sha] = size
+	if present {
+		s.repaired = append(s.repaired, sha)
+	}
+	s.mu.Unlock()
 	return sha, size, nil
 }
 
 // PutBlobBytes stores b. It hashes first, so storing an unchanged document
-// again costs one stat and no write.
+// again costs no write (and, once per Store, a re-hash of the stored copy).
 func (s *Store) PutBlobBytes(ctx context.Context, b []byte) (sha string, size int64, err error) {
 	sum := sha256.Sum256(b)
 	sha = hex.EncodeToString(sum[:])

@@ -69,7 +69,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	latest, err := latestManifest(ctx, store)
+	latest, err := latestManifest(ctx, store, logger)
 	if err != nil || latest == nil {
 		return fmt.Errorf("read the demo's latest snapshot: %v", err)
 	}

@@ -40,6 +40,8 @@ type nightlyResult struct {
 	pageDir  string
 	pruned   int
 	took     time.Duration
+	// repaired lists blobs found damaged and rewritten from good bytes.
+	repaired []string
 }
 
 // errNothingHarvested: not one document arrived and something failed, so
@@ -62,7 +64,7 @@ func (n *nightly) run(ctx context.Context) (*nightlyResult, error) {
 		}
 	}()
 
-	prev, err := latestManifest(ctx, store)
+	prev, err := latestManifest(ctx, store, n.logger)
 	if err != nil {
 		return nil, err
 	}
@@ -103,13 +105,17 @@ func (n *nightly) run(ctx context.Context) (*nightlyResult, error) {
 		if prev != nil {
 			m.Previous = prev.ID
 		}
+		dropDamagedBlobs(ctx, store, m.Specs, n.logger)
 		for _, f := range report.Failed {
 			m.FailedScopes = append(m.FailedScopes, output.FailedScope{Prefix: f.Prefix, Error: f.Err.Error()})
 		}
 		sort.Slice(m.Specs, func(i, j int) bool { return m.Specs[i].Key < m.Specs[j].Key })
 		m.Summary = output.Summarize(m.Specs)
 
-		res = &nightlyResult{manifest: m}
+		res = &nightlyResult{manifest: m, repaired: store.RepairedBlobs()}
+		for _, sha := range res.repaired {
+			n.logger.Warn("a damaged blob was rewritten from the document fetched again", "sha256", sha)
+		}
 		if err := n.writeReports(ctx, store, snap, prev, m, facts, res); err != nil {
 			return nil, err
 		}
@@ -122,7 +128,7 @@ func (n *nightly) run(ctx context.Context) (*nightlyResult, error) {
 			return nil, err
 		}
 		_ = snap.Abort()
-		if prev, err = latestManifest(ctx, store); err != nil {
+		if prev, err = latestManifest(ctx, store, n.logger); err != nil {
 			return nil, err
 		}
 		n.logger.Info("latest moved while this sharded run worked; rebasing onto it", "latest", prev.ID)

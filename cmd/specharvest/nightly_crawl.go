@@ -27,7 +27,7 @@ func (n *nightly) harvest(ctx context.Context, store *output.Store, snapID strin
 		mu      sync.Mutex
 		entries []output.SpecEntry
 	)
-	crawler := &harvest.Crawler{Options: n.cfg.HarvestOptions(), Logger: n.logger, Known: known}
+	crawler := &harvest.Crawler{Options: n.cfg.HarvestOptions(), Logger: n.logger, Known: known, Previous: previousKeys(prev)}
 	if n.progress != nil {
 		crawler.Progress = func(ev harvest.ProgressEvent) { n.progress.set(ev.Found, ev.Fetched, ev.Failed) }
 	}
@@ -61,7 +61,7 @@ func (n *nightly) harvest(ctx context.Context, store *output.Store, snapID strin
 // entryFor turns one crawled group into its manifest entry, storing the
 // blob and validating it (or reusing the verdict cached for its hash).
 func (n *nightly) entryFor(ctx context.Context, store *output.Store, snapID string, prev *output.Manifest, facts *factsCache, s harvest.Spec) (output.SpecEntry, error) {
-	e := output.SpecEntry{Key: s.Key, Source: s.Source, Instance: s.Instance, Workspace: s.Workspace,
+	e := output.SpecEntry{Key: s.Key, Source: s.Source, Instance: s.Instance, Workspace: s.Workspace, IDs: s.IDs,
 		Group: s.Group, URL: s.URL, ETag: s.ETag, ChangedIn: snapID}
 	var before *output.SpecEntry
 	if prev != nil {
@@ -157,4 +157,21 @@ func firstFailure(entries []output.SpecEntry, report *harvest.CrawlReport) strin
 		}
 	}
 	return "nothing found"
+}
+
+// previousKeys gives the crawler the keys of the last snapshot, so that
+// every group keeps its key (DESIGN §3: keys never move).
+func previousKeys(prev *output.Manifest) []harvest.PreviousKey {
+	if prev == nil {
+		return nil
+	}
+	out := make([]harvest.PreviousKey, 0, len(prev.Specs))
+	for _, p := range prev.Specs {
+		k := harvest.PreviousKey{Key: p.Key, Names: [3]string{p.Instance, p.Workspace, p.Group}}
+		if len(p.IDs) == 3 {
+			copy(k.IDs[:], p.IDs)
+		}
+		out = append(out, k)
+	}
+	return out
 }

@@ -90,6 +90,12 @@ type CatalogGroup struct {
 	Change    string          `json:"change,omitempty"`
 	Findings  []diff.Finding  `json:"findings,omitempty"`
 	Endpoints []OperationInfo `json:"endpoints,omitempty"`
+	// LastFetched and StaleNights are the age of a stale group.
+	LastFetched time.Time `json:"last_fetched,omitzero"`
+	StaleNights int       `json:"stale_nights,omitempty"`
+	// ExcludedFromMerge says why the group is not in merged.json.
+	ExcludedFromMerge string   `json:"excluded_from_merge,omitempty"`
+	Flags             []string `json:"flags,omitempty"`
 }
 
 // OperationInfo is what a catalog reader needs of one operation.
@@ -183,6 +189,13 @@ type CatalogGroupInput struct {
 	// DocumentType is the media type of the document as fetched
 	// (application/json or application/yaml), empty when unknown.
 	DocumentType string
+	// LastFetched and StaleNights date a stale group; ExcludedFromMerge
+	// says why the group is not in the merged document, and Flags mark
+	// what a reader must not take at face value (suspect-removal).
+	LastFetched       time.Time
+	StaleNights       int
+	ExcludedFromMerge string
+	Flags             []string
 }
 
 // CatalogChangesInput is the diff of this snapshot against the previous
@@ -249,6 +262,11 @@ func BuildCatalog(in CatalogInput) *Catalog {
 			DocumentType: g.DocumentType,
 			Operations:   count,
 			Endpoints:    ops,
+
+			LastFetched:       g.LastFetched,
+			StaleNights:       g.StaleNights,
+			ExcludedFromMerge: g.ExcludedFromMerge,
+			Flags:             catalogClone(g.Flags),
 		}
 		if ch, ok := changeOf[g.Key]; ok {
 			cg.Change = ch.Change

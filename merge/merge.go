@@ -38,6 +38,16 @@ type Report struct {
 	OperationsOut int         `json:"operations_out"`
 	Collisions    []Collision `json:"collisions"`
 	Renames       []Rename    `json:"renames"`
+	// Excluded are groups left out because their document could not be
+	// turned into a model; the caller fills it in, since Merge only
+	// ever sees documents that loaded. Nothing leaves silently.
+	Excluded []Exclusion `json:"excluded,omitempty"`
+}
+
+// Exclusion is one group left out of the merged document, and why.
+type Exclusion struct {
+	Key    string `json:"key"`
+	Reason string `json:"reason"`
 }
 
 // Collision is one path served by several inputs.

@@ -76,6 +76,15 @@ type RunSummary struct {
 	NonBreaking    int       `json:"non_breaking"`
 	BreakingGroups []string  `json:"breaking_groups,omitempty"`
 	FailedGroups   []string  `json:"failed_groups,omitempty"`
+	// FailedSources are sources that failed as a whole or in part (a
+	// listing, their filters), even with no group to carry forward.
+	FailedSources []string `json:"failed_sources,omitempty"`
+	// HeldBack counts removals the removal guard held back as suspect.
+	HeldBack int `json:"held_back,omitempty"`
+	// TooStale lists groups stale for longer than stale_max_age.
+	TooStale []string `json:"too_stale,omitempty"`
+	// StaleCauses says why groups are not ok, one line per cause.
+	StaleCauses []string `json:"stale_causes,omitempty"`
 	// Page is where to read the report: the path or URL of index.html.
 	Page string `json:"page,omitempty"`
 	// PageLocal says Page is a path on the machine that ran the job (no
@@ -89,7 +98,7 @@ func (s RunSummary) Events() []string {
 	if s.Breaking > 0 {
 		events = append(events, NotifyBreaking)
 	}
-	if s.ExitCode == 1 || s.Failed > 0 || s.Stale > 0 {
+	if s.ExitCode == 1 || s.Failed > 0 || s.Stale > 0 || len(s.FailedSources) > 0 || s.HeldBack > 0 || len(s.TooStale) > 0 {
 		events = append(events, NotifyFailure)
 	}
 	if s.GroupsAdded+s.GroupsRemoved+s.GroupsChanged > 0 || s.Breaking+s.NonBreaking > 0 {
@@ -292,6 +301,15 @@ func notifyText(s RunSummary) string {
 	}
 	if s.Failed+s.Stale > 0 {
 		head = append(head, fmt.Sprintf("%d group%s failed, %d stale", s.Failed, notifyPlural(s.Failed), s.Stale))
+	}
+	if n := len(s.FailedSources); n > 0 {
+		head = append(head, fmt.Sprintf("%d source%s failed (%s)", n, notifyPlural(n), esc(strings.Join(s.FailedSources, ", "))))
+	}
+	if s.HeldBack > 0 {
+		head = append(head, fmt.Sprintf("%d removal%s held back as suspect", s.HeldBack, notifyPlural(s.HeldBack)))
+	}
+	if n := len(s.TooStale); n > 0 {
+		head = append(head, fmt.Sprintf("%d group%s stale past stale_max_age", n, notifyPlural(n)))
 	}
 	if s.GroupsAdded+s.GroupsRemoved+s.GroupsChanged > 0 {
 		head = append(head, fmt.Sprintf("%d added, %d removed, %d changed", s.GroupsAdded, s.GroupsRemoved, s.GroupsChanged))

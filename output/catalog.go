@@ -62,6 +62,9 @@ func CatalogGroupOf(e SpecEntry) merge.CatalogGroupInput {
 		Errors:         e.Errors,
 		Warnings:       e.Warnings,
 		OperationCount: e.Operations,
+		LastFetched:    e.LastFetched,
+		StaleNights:    e.StaleNights,
+		Flags:          e.Flags,
 	}
 	if e.HasBlob() {
 		in.DocumentPath = BlobLink(e.SHA256)

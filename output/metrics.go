@@ -30,6 +30,9 @@ type RunMetrics struct {
 	Findings map[string]int
 	// ExitCode is the code the run exits with (see --help).
 	ExitCode int
+	// Sources says per source whether it was up: a source whose listing
+	// or filters failed is down even when it had nothing to carry forward.
+	Sources map[string]bool
 }
 
 // The statuses and levels always written, even at zero, so a dashboard's
@@ -65,6 +68,21 @@ func WriteMetrics(w io.Writer, m RunMetrics) error {
 	gauge("specharvest_findings", "Change findings of the last run against the previous snapshot, by level.")
 	for _, level := range withDefaults(m.Findings, metricLevels()) {
 		fmt.Fprintf(&b, "specharvest_findings{level=\"%s\"} %d\n", escapeLabel(level), m.Findings[level])
+	}
+	if len(m.Sources) > 0 {
+		gauge("specharvest_source_up", "Whether each source yielded what it should in the last run: 1 up, 0 failed.")
+		names := make([]string, 0, len(m.Sources))
+		for name := range m.Sources {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			up := 0
+			if m.Sources[name] {
+				up = 1
+			}
+			fmt.Fprintf(&b, "specharvest_source_up{source=\"%s\"} %d\n", escapeLabel(name), up)
+		}
 	}
 	if m.Snapshot != "" {
 		gauge("specharvest_last_snapshot_info", "The snapshot the last run wrote, as a label; always 1.")

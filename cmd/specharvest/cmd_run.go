@@ -26,6 +26,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	rf := addReportFlags(fs)
 	var only sourcesFlag
 	fs.Var(&only, "source", "harvest only this source `NAME` (repeatable); the others are carried forward from latest")
+	acceptRemovals := fs.Bool("accept-removals", false, "confirm removals that the removal guard would hold back as suspect")
 	if rest, err := parseFlags(fs, args); err != nil {
 		return err
 	} else if len(rest) > 0 {
@@ -49,7 +50,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := runOptions{quiet: *quiet, verbose: *verbose}
+	opts := runOptions{quiet: *quiet, verbose: *verbose, acceptRemovals: *acceptRemovals}
 	if opts.only, err = onlySources(cfg, only); err != nil {
 		return err
 	}
@@ -72,6 +73,8 @@ type runOptions struct {
 	ignores        []output.IgnoreRule
 	// only names the sources of a sharded run (run --source), nil for all.
 	only map[string]bool
+	// acceptRemovals confirms removals the removal guard would hold back.
+	acceptRemovals bool
 }
 
 // runNightly runs the pipeline, prints the summary, writes the metrics file
@@ -81,7 +84,7 @@ func runNightly(ctx context.Context, e *env, cfg *Config, logger *slog.Logger, o
 	if cfg.Store == "" {
 		cfg.Store = "./api-catalog"
 	}
-	n := &nightly{cfg: cfg, storeDir: cfg.Store, failOn: cfg.Diff.FailOn, logger: logger, now: e.now, only: opts.only}
+	n := &nightly{cfg: cfg, storeDir: cfg.Store, failOn: cfg.Diff.FailOn, logger: logger, now: e.now, only: opts.only, acceptRemovals: opts.acceptRemovals}
 	if !quiet && isTerminal(e.stderr) {
 		n.progress = newProgressLine(e.stderr, e.now)
 	}
@@ -110,6 +113,10 @@ func runNightly(ctx context.Context, e *env, cfg *Config, logger *slog.Logger, o
 	if runErr != nil {
 		return runErr
 	}
+	if res != nil && len(res.tooStale) > 0 {
+		return &exitError{code: code, err: fmt.Errorf("%d groups have been stale for more than stale_max_age (%s): %s",
+			len(res.tooStale), cfg.StaleLimit(), strings.Join(res.tooStale, ", "))}
+	}
 	if code != exitOK {
 		return &exitError{code: code, silent: true}
 	}
@@ -118,11 +125,27 @@ func runNightly(ctx context.Context, e *env, cfg *Config, logger *slog.Logger, o
 
 // outcomeCode is 3 when some groups failed or are stale, 4 when the
 // fail-on threshold was met; 4 wins.
+//
+// Above both, 1 when groups have been stale for longer than
+// stale_max_age: a snapshot is written, but a key revoked weeks ago must
+// not pass as a partial night for ever. And a source that failed is never
+// a success, even when it had no groups to carry forward.
 func outcomeCode(res *nightlyResult, failOn string) int {
+	if len(res.tooStale) > 0 {
+		return exitFailure
+	}
 	if thresholdMet(res.changes, failOn) {
 		return exitThreshold
 	}
 	if s := res.manifest.Summary; s.Failed > 0 || s.Stale > 0 {
+		return exitPartial
+	}
+	for _, src := range res.sources {
+		if !src.Up {
+			return exitPartial
+		}
+	}
+	if len(res.manifest.FailedScopes) > 0 {
 		return exitPartial
 	}
 	return exitOK
@@ -191,6 +214,9 @@ func printRunSummary(w io.Writer, res *nightlyResult, ignored int, verbose bool)
 	if res.merge != nil {
 		fmt.Fprintf(w, "merged: %d operations from %d documents, %d path collisions resolved, %d names made unique\n",
 			res.merge.OperationsOut, res.merge.Inputs, len(res.merge.Collisions), len(res.merge.Renames))
+		for _, x := range res.merge.Excluded {
+			fmt.Fprintf(w, "  EXCLUDED from merged.json %s: %s\n", x.Key, x.Reason)
+		}
 	}
 	if c := res.changes; c != nil {
 		cs := c.Summary
@@ -212,7 +238,18 @@ func printRunSummary(w io.Writer, res *nightlyResult, ignored int, verbose bool)
 	} else {
 		fmt.Fprintln(w, "first snapshot of this store: nothing to compare with yet")
 	}
+	for _, src := range res.sources {
+		if !src.Up {
+			fmt.Fprintf(w, "  SOURCE FAILED %s: %s\n", src.Name, src.Error)
+		}
+	}
+	for src, held := range res.heldBack {
+		fmt.Fprintf(w, "  HELD BACK %d removals of source %s (suspect-removal): more than removal_guard allows; run with --accept-removals to confirm\n", held, src)
+	}
 	printUnhealthyGroups(w, m.Specs, verbose)
+	for _, sha := range res.repaired {
+		fmt.Fprintf(w, "  REPAIRED blob %s: it was damaged in the store and was rewritten from the document fetched again\n", sha)
+	}
 	if res.pruned > 0 {
 		fmt.Fprintf(w, "retention removed %d old snapshots\n", res.pruned)
 	}

@@ -30,6 +30,8 @@ type nightly struct {
 	// only, when set, names the sources a sharded run harvests; the
 	// others are carried forward from latest (nightly_shard.go).
 	only map[string]bool
+	// acceptRemovals confirms removals the removal guard would hold back.
+	acceptRemovals bool
 }
 
 // nightlyResult is what the summary, the hooks and the exit code are made of.
@@ -42,6 +44,11 @@ type nightlyResult struct {
 	took     time.Duration
 	// repaired lists blobs found damaged and rewritten from good bytes.
 	repaired []string
+	// heldBack counts, per source, the removals the guard held back.
+	heldBack map[string]int
+	sources  []sourceHealth
+	// tooStale lists groups stale for longer than stale_max_age.
+	tooStale []string
 }
 
 // errNothingHarvested: not one document arrived and something failed, so
@@ -105,6 +112,11 @@ func (n *nightly) run(ctx context.Context) (*nightlyResult, error) {
 		if prev != nil {
 			m.Previous = prev.ID
 		}
+		share, atLeast := n.cfg.RemovalLimits()
+		var held map[string]int
+		m.Specs, held = removalGuard(m.Specs, prev, share, atLeast, n.acceptRemovals)
+		ageStale(m.Specs, prev)
+		markSuspect(m.Specs, held)
 		dropDamagedBlobs(ctx, store, m.Specs, n.logger)
 		for _, f := range report.Failed {
 			m.FailedScopes = append(m.FailedScopes, output.FailedScope{Prefix: f.Prefix, Error: f.Err.Error()})
@@ -112,7 +124,8 @@ func (n *nightly) run(ctx context.Context) (*nightlyResult, error) {
 		sort.Slice(m.Specs, func(i, j int) bool { return m.Specs[i].Key < m.Specs[j].Key })
 		m.Summary = output.Summarize(m.Specs)
 
-		res = &nightlyResult{manifest: m, repaired: store.RepairedBlobs()}
+		res = &nightlyResult{manifest: m, repaired: store.RepairedBlobs(), heldBack: held,
+			sources: sourcesHealth(report), tooStale: tooStale(m.Specs, started, n.cfg.StaleLimit())}
 		for _, sha := range res.repaired {
 			n.logger.Warn("a damaged blob was rewritten from the document fetched again", "sha256", sha)
 		}

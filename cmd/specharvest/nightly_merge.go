@@ -30,7 +30,7 @@ func (n *nightly) writeMerged(ctx context.Context, store *output.Store, snap *ou
 			return nil
 		}
 	}
-	inputs, err := mergeInputs(ctx, facts, m.Specs)
+	inputs, excluded, err := mergeInputs(ctx, facts, m.Specs)
 	if err != nil {
 		return err
 	}
@@ -61,6 +61,7 @@ func (n *nightly) writeMerged(ctx context.Context, store *output.Store, snap *ou
 	if err != nil {
 		return err
 	}
+	report.Excluded = excluded
 	res.merge = report
 	reportJSON, err := jsonIndent(report)
 	if err != nil {
@@ -135,22 +136,32 @@ type mergeInput struct {
 }
 
 // mergeInputs lists the groups of the manifest that have a document the
-// merge can read, with their digests; a document that cannot be loaded is
-// reported by validation and left out of the merge.
-func mergeInputs(ctx context.Context, facts *factsCache, specs []output.SpecEntry) ([]mergeInput, error) {
+// merge can read, with their digests. A document that cannot be loaded is
+// excluded, and said so: merged.json never drops a group silently.
+// Excluding it, rather than merging the last version that loaded, keeps
+// merged.json a picture of this snapshot's documents; the exclusion is
+// listed in merge-report.json, the catalog and the run's summary, and the
+// group's document stays in the store.
+func mergeInputs(ctx context.Context, facts *factsCache, specs []output.SpecEntry) ([]mergeInput, []merge.Exclusion, error) {
 	var out []mergeInput
+	var excluded []merge.Exclusion
 	for _, s := range specs {
 		if !s.HasBlob() {
 			continue
 		}
 		f := facts.lookup(ctx, s)
 		if f == nil {
-			return nil, fmt.Errorf("read the document of %s: its facts are missing", s.Key)
+			return nil, nil, fmt.Errorf("read the document of %s: its facts are missing", s.Key)
 		}
 		if f.Merge == nil {
+			reason := "the document could not be loaded"
+			if len(s.Problems) > 0 {
+				reason += ": " + s.Problems[0]
+			}
+			excluded = append(excluded, merge.Exclusion{Key: s.Key, Reason: reason})
 			continue
 		}
 		out = append(out, mergeInput{StreamInput: merge.StreamInput{Key: s.Key, Instance: s.Instance, Workspace: s.Workspace, Group: s.Group, Digest: f.Merge}, sha: s.SHA256})
 	}
-	return out, nil
+	return out, excluded, nil
 }

@@ -35,6 +35,24 @@ func (n *nightly) afterRun(ctx context.Context, started time.Time, res *nightlyR
 				summary.FailedGroups = append(summary.FailedGroups, sp.Key)
 			}
 		}
+		metrics.Sources = map[string]bool{}
+		for _, src := range res.sources {
+			metrics.Sources[src.Name] = src.Up
+			if !src.Up {
+				summary.FailedSources = append(summary.FailedSources, src.Name)
+			}
+		}
+		for _, held := range res.heldBack {
+			summary.HeldBack += held
+		}
+		summary.TooStale = res.tooStale
+		var causes strings.Builder
+		printUnhealthyGroups(&causes, m.Specs, false)
+		for _, line := range strings.Split(strings.TrimSpace(causes.String()), "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				summary.StaleCauses = append(summary.StaleCauses, line)
+			}
+		}
 		if c := res.changes; c != nil {
 			summary.GroupsAdded, summary.GroupsRemoved, summary.GroupsChanged = c.Summary.GroupsAdded, c.Summary.GroupsRemoved, c.Summary.GroupsChanged
 			summary.Breaking, summary.NonBreaking = c.Summary.Breaking, c.Summary.NonBreaking

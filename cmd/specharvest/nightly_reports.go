@@ -35,16 +35,23 @@ func (n *nightly) writeReports(ctx context.Context, store *output.Store, snap *o
 		return err
 	}
 	res.changes = changes
-	if err := n.writeCatalog(ctx, store, snap, m, facts, changes); err != nil {
+	excluded := map[string]string{}
+	if res.merge != nil {
+		for _, x := range res.merge.Excluded {
+			excluded[x.Key] = x.Reason
+		}
+	}
+	if err := n.writeCatalog(ctx, store, snap, m, facts, changes, excluded); err != nil {
 		return err
 	}
 	return n.writePages(ctx, store, snap, prev, m, changes)
 }
 
-func (n *nightly) writeCatalog(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, m *output.Manifest, facts *factsCache, changes *diff.Changes) error {
+func (n *nightly) writeCatalog(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, m *output.Manifest, facts *factsCache, changes *diff.Changes, excluded map[string]string) error {
 	in := merge.CatalogInput{Snapshot: m.ID, Previous: m.Previous, Generated: m.Started}
 	for _, s := range m.Specs {
 		g := output.CatalogGroupOf(s)
+		g.ExcludedFromMerge = excluded[s.Key]
 		if f := facts.lookup(ctx, s); f != nil {
 			g.Operations, g.Servers, g.Tags = f.Operations, f.Servers, f.Tags
 			g.APIVersion, g.DocumentType = f.Validation.APIVersion, f.MediaType

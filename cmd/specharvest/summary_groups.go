@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/specharvest/specharvest/output"
 )
@@ -30,6 +31,8 @@ func printUnhealthyGroups(w io.Writer, specs []output.SpecEntry, verbose bool) {
 	type bucket struct {
 		status, cause string
 		keys          []string
+		nights        int       // the longest run of stale nights
+		oldest        time.Time // the oldest last fetch
 	}
 	buckets := map[[2]string]*bucket{}
 	for _, sp := range specs {
@@ -43,6 +46,10 @@ func printUnhealthyGroups(w io.Writer, specs []output.SpecEntry, verbose bool) {
 			buckets[id] = b
 		}
 		b.keys = append(b.keys, sp.Key)
+		b.nights = max(b.nights, sp.StaleNights)
+		if !sp.LastFetched.IsZero() && (b.oldest.IsZero() || sp.LastFetched.Before(b.oldest)) {
+			b.oldest = sp.LastFetched
+		}
 	}
 	list := make([]*bucket, 0, len(buckets))
 	for _, b := range buckets {
@@ -67,6 +74,10 @@ func printUnhealthyGroups(w io.Writer, specs []output.SpecEntry, verbose bool) {
 		groups := "1 group"
 		if len(b.keys) != 1 {
 			groups = fmt.Sprintf("%d groups", len(b.keys))
+		}
+		if b.nights > 0 {
+			// How long they have been stale: what stale_max_age judges.
+			groups += fmt.Sprintf(" (stale for up to %d nights, last fetched %s)", b.nights, b.oldest.UTC().Format("2006-01-02"))
 		}
 		if verbose {
 			fmt.Fprintf(w, "  %s %s: %s\n", strings.ToUpper(b.status), groups, cause)

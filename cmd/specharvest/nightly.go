@@ -65,6 +65,7 @@ func (n *nightly) run(ctx context.Context) (*nightlyResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	childReportFrom(ctx).locked(store.Dir())
 	defer func() {
 		if err := unlock(); err != nil {
 			n.logger.Warn("release the store lock", "err", err)

@@ -88,7 +88,7 @@ func runWith(ctx context.Context, e *env, args []string) int {
 	}
 	for _, c := range commands() {
 		if c.name == name {
-			err := c.run(ctx, e, args[2:])
+			err := runRecovered(ctx, e, c, args[2:])
 			code := exitCode(err)
 			if err != nil && !errors.Is(err, flag.ErrHelp) && !isSilent(err) {
 				fmt.Fprintf(e.stderr, "specharvest %s: %v\n", name, err)
@@ -106,6 +106,20 @@ func runWith(ctx context.Context, e *env, args []string) int {
 	}
 	fmt.Fprintf(e.stderr, "specharvest: unknown command %q%s (see `specharvest --help`)\n", name, didYouMean(name, names, ""))
 	return exitUsage
+}
+
+// runRecovered turns a panic of the command's own goroutine into exit 1
+// (never 2, the code of a usage error); deferred clean-ups, such as
+// releasing the store lock, have run by the time it is recovered. A panic
+// in another goroutine cannot be recovered: the supervisor of `run`
+// handles that (supervise.go).
+func runRecovered(ctx context.Context, e *env, c command, args []string) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &exitError{code: exitFailure, err: fmt.Errorf("internal error: %v; nothing new was committed", p)}
+		}
+	}()
+	return c.run(ctx, e, args)
 }
 
 func printHelp(w io.Writer) {

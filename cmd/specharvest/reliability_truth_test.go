@@ -39,7 +39,7 @@ type truthXano struct {
 	authToken  string
 	swagger    string // the swagger token of every document URL
 
-	mu sync.Mutex
+	mu          sync.Mutex
 	groups      []truthGroup
 	listing     string // "": normal; "empty": instances []; "null": apigroups null
 	status      int    // when set, the instance listing answers it

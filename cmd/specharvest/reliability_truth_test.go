@@ -519,3 +519,166 @@ func TestReliabilityOutOfMemoryIsNotUsageError(t *testing.T) {
 	}
 	assertVerifyClean(t, store)
 }
+
+// TestReliabilitySecretsNeverLeave: a token URL redirected to another host
+// sends no Referer; a malformed Location quoting the token is redacted
+// wherever the error goes; a files source never follows a link out of its
+// root (to /proc/self/environ or a private file); a config error never
+// quotes a variable.
+func TestReliabilitySecretsNeverLeave(t *testing.T) {
+	x := startTruthXano(t, manyGroups(2)...)
+	r := newTruthRun(t, x)
+	x.set(func(x *truthXano) { x.redirectDoc = true })
+	r.night(exitOK)
+	if !strings.Contains(x.secondHostHeaders(), "/landed/") {
+		t.Fatal("no request reached the second host: the scenario tested nothing")
+	}
+	if strings.Contains(x.requestHeaders(), "Referer") {
+		t.Fatalf("a Referer was sent:\n%s", x.requestHeaders())
+	}
+	x.set(func(x *truthXano) { x.redirectDoc, x.badLocation = false, true })
+	r.source = localFilesSource(t, r.dir) // so that a snapshot, with the errors in it, is written
+	res := r.night(exitPartial)
+	if !strings.Contains(res.stdout, "Location") {
+		t.Fatalf("the malformed Location is not reported:\n%s", res.stdout)
+	}
+
+	// files: links out of the root are never read.
+	dir := t.TempDir()
+	root := filepath.Join(dir, "specs")
+	os.MkdirAll(root, 0o755)
+	private := filepath.Join(dir, "private.json")
+	os.WriteFile(private, []byte(`{"secret":"private-file-secret-9f8e7d"}`), 0o600)
+	os.WriteFile(filepath.Join(root, "ok.json"), []byte(`{"openapi":"3.0.0","info":{"title":"o","version":"1"},"paths":{}}`), 0o644)
+	os.Symlink("/proc/self/environ", filepath.Join(root, "environ.json"))
+	os.Symlink(private, filepath.Join(root, "private.json"))
+	store := filepath.Join(dir, "store")
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("store: %s\nsources:\n  - name: local\n    type: files\n    paths: [%q]\n", store, filepath.Join(root, "*.json"))), 0o644)
+	envSecret := "environ-secret-value-4c3b2a"
+	res = runBinary(t, []string{"SPECHARVEST_TEST_ENV_SECRET=" + envSecret}, "run", "--config", cfg)
+	if res.code != exitOK {
+		t.Fatalf("files run: %d %s", res.code, res.stderr)
+	}
+	assertNoSecrets(t, []string{envSecret, "private-file-secret-9f8e7d"}, "the store of a files source", storeText(t, store))
+	if m := readManifest(t, store, ""); len(m.Specs) != 1 {
+		t.Fatalf("want only ok.json, got %d groups", len(m.Specs))
+	}
+
+	// A config error on a value from a variable.
+	cfg2 := filepath.Join(dir, "c2.yaml")
+	os.WriteFile(cfg2, []byte("sources:\n  - name: ${TRUTH_NAME}\n    type: url\n    urls: [\"https://x.example/a.json\"]\n"), 0o644)
+	res = runBinary(t, []string{"TRUTH_NAME=Secret-Name-Value-6e5d"}, "run", "--config", cfg2)
+	if res.code != exitUsage {
+		t.Fatalf("exit %d", res.code)
+	}
+	assertNoSecrets(t, []string{"Secret-Name-Value-6e5d", "secret-name-value-6e5d"}, "a config error", res.stdout, res.stderr)
+}
+
+// TestReliabilityLockTakeover: a lock left by a run that was pid 1 of a
+// container that is gone is taken over once past its expiry; while it may
+// be alive the run exits 5 and says how to unlock; unlock asks for
+// --force when it cannot prove the holder gone.
+func TestReliabilityLockTakeover(t *testing.T) {
+	x := startTruthXano(t, manyGroups(2)...)
+	r := newTruthRun(t, x)
+	r.night(exitOK)
+	host, _ := os.Hostname()
+	writeLock := func(info output.LockInfo) {
+		data, _ := json.Marshal(info)
+		if err := os.WriteFile(filepath.Join(r.store, "locks", "run.json"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	long := time.Now().Add(-3 * time.Hour)
+	writeLock(output.LockInfo{Time: long, Hostname: host, PID: 1, PIDNS: "pid:[1]", Expires: long.Add(time.Hour)})
+	r.night(exitOK)
+	writeLock(output.LockInfo{Time: time.Now(), Hostname: host, PID: 1, PIDNS: "pid:[1]", Expires: time.Now().Add(time.Hour)})
+	res := r.night(exitLocked)
+	if !strings.Contains(res.stderr, "specharvest unlock") {
+		t.Fatalf("exit 5 does not say how to unlock:\n%s", res.stderr)
+	}
+	res = runBinary(t, nil, "unlock", "--store", r.store)
+	if res.code != exitLocked || !strings.Contains(res.stderr, "--force") {
+		t.Fatalf("unlock without --force: %d %s", res.code, res.stderr)
+	}
+	if res = runBinary(t, nil, "unlock", "--store", r.store, "--force"); res.code != exitOK {
+		t.Fatalf("unlock --force: %d %s", res.code, res.stderr)
+	}
+	r.night(exitOK)
+	// A dead pid of this host and namespace: unlock needs no --force.
+	dead := exec.Command("true")
+	dead.Run()
+	writeLock(output.LockInfo{Time: time.Now(), Hostname: host, PID: dead.Process.Pid, Expires: time.Now().Add(time.Hour)})
+	if res = runBinary(t, nil, "unlock", "--store", r.store); res.code != exitOK {
+		t.Fatalf("unlock of a dead holder: %d %s", res.code, res.stderr)
+	}
+}
+
+// TestReliabilityStoreIntegrity: a blob with one byte flipped is never
+// pointed at: the run rewrites it from the document fetched again and
+// says so; a dangling latest makes the run compare with the newest
+// complete snapshot, with a warning.
+func TestReliabilityStoreIntegrity(t *testing.T) {
+	x := startTruthXano(t, manyGroups(3)...)
+	r := newTruthRun(t, x)
+	r.night(exitOK)
+	first := readManifest(t, r.store, "")
+	blob := filepath.Join(r.store, "blobs", "sha256", first.Specs[0].SHA256[:2], first.Specs[0].SHA256)
+	data, err := os.ReadFile(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0x01
+	os.Chmod(blob, 0o644)
+	if err := os.WriteFile(blob, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := r.night(exitOK) // check() runs verify: the blob is sound again
+	if !strings.Contains(res.stdout, "REPAIRED blob "+first.Specs[0].SHA256) {
+		t.Fatalf("the repair is not reported:\n%s", res.stdout)
+	}
+	second := readManifest(t, r.store, "")
+	// latest points at a snapshot that is not there.
+	os.WriteFile(filepath.Join(r.store, "latest"), []byte("20991231T000000Z\n"), 0o644)
+	x.set(func(x *truthXano) { x.groups[0].Ops = 3 })
+	res = r.night(exitOK)
+	if !strings.Contains(res.stderr, "comparing against the newest complete snapshot "+second.ID) {
+		t.Fatalf("no warning about latest:\n%s", res.stderr)
+	}
+	m := readManifest(t, r.store, "")
+	if c := readChanges(t, r.store, m.ID); c.Base != second.ID || c.Summary.GroupsChanged != 1 || c.Summary.GroupsAdded != 0 {
+		t.Fatalf("compared with %s: %+v", c.Base, c.Summary)
+	}
+}
+
+// TestReliabilityMergedNeverDropsSilently: a group whose document turned
+// unloadable is listed as excluded in merge-report.json, catalog.json and
+// the summary.
+func TestReliabilityMergedNeverDropsSilently(t *testing.T) {
+	dir := t.TempDir()
+	specs := filepath.Join(dir, "specs")
+	os.MkdirAll(specs, 0o755)
+	good := `{"openapi":"3.0.0","info":{"title":"a","version":"1"},"paths":{"/a":{"get":{"responses":{"200":{"description":"ok"}}}}}}`
+	os.WriteFile(filepath.Join(specs, "a.json"), []byte(good), 0o644)
+	os.WriteFile(filepath.Join(specs, "b.json"), []byte(strings.ReplaceAll(good, "/a", "/b")), 0o644)
+	store := filepath.Join(dir, "store")
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("store: %s\nsources:\n  - name: local\n    type: files\n    paths: [%q]\n", store, filepath.Join(specs, "*.json"))), 0o644)
+	if res := runBinary(t, nil, "run", "--config", cfg); res.code != exitOK {
+		t.Fatalf("%d %s", res.code, res.stderr)
+	}
+	os.WriteFile(filepath.Join(specs, "b.json"), []byte(`{"openapi": "3.0.0", "paths": {`), 0o644)
+	res := runBinary(t, nil, "run", "--config", cfg)
+	if res.code != exitOK && res.code != exitPartial {
+		t.Fatalf("%d %s", res.code, res.stderr)
+	}
+	m := readManifest(t, store, "")
+	report, _ := os.ReadFile(filepath.Join(store, "snapshots", m.ID, "merge-report.json"))
+	cat, _ := os.ReadFile(filepath.Join(store, "snapshots", m.ID, "catalog.json"))
+	if !strings.Contains(string(report), `"key": "local/-/-/b"`) || !strings.Contains(string(cat), `"excluded_from_merge"`) ||
+		!strings.Contains(res.stdout, "EXCLUDED from merged.json local/-/-/b") {
+		t.Fatalf("the exclusion is not listed:\nreport %s\nstdout %s", report, res.stdout)
+	}
+	assertVerifyClean(t, store)
+}

@@ -85,6 +85,14 @@ func (s *Store) Lock(ctx context.Context) (unlock func() error, err error) {
 // another pid namespace), once its expiry has passed. The returned unlock
 // removes the lock if it is still ours.
 func (s *Store) LockFor(ctx context.Context, hold time.Duration) (unlock func() error, err error) {
+	return s.LockForProcess(ctx, hold, 0)
+}
+
+// LockForProcess is LockFor with the lock recorded as held by process
+// pid (0: this process). A supervised run names its supervisor, whose
+// life bounds its own (the child dies with it), so that a killed run's
+// lock is seen stale the moment the supervisor is gone.
+func (s *Store) LockForProcess(ctx context.Context, hold time.Duration, pid int) (unlock func() error, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -98,7 +106,7 @@ func (s *Store) LockFor(ctx context.Context, hold time.Duration) (unlock func() 
 	if err := mkdirSynced(dir); err != nil {
 		return nil, fmt.Errorf("lock store: %w", err)
 	}
-	mine := currentHolder(time.Now().UTC())
+	mine := holderFor(time.Now().UTC(), pid)
 	mine.Expires = mine.Time.Add(hold)
 	data, _ := json.Marshal(mine)
 	target := filepath.Join(dir, lockName)
@@ -229,9 +237,15 @@ func (h HolderState) String() string {
 }
 
 // currentHolder describes this process as a lock holder.
-func currentHolder(now time.Time) LockInfo {
+func currentHolder(now time.Time) LockInfo { return holderFor(now, 0) }
+
+// holderFor describes process pid (0: this one) of this host.
+func holderFor(now time.Time, pid int) LockInfo {
+	if pid <= 0 {
+		pid = os.Getpid()
+	}
 	host, _ := os.Hostname()
-	info := LockInfo{Time: now, Hostname: host, PID: os.Getpid(), BootID: bootID(), PIDNS: pidNamespace()}
+	info := LockInfo{Time: now, Hostname: host, PID: pid, BootID: bootID(), PIDNS: pidNamespace()}
 	info.StartTime, _ = processStartTime(info.PID)
 	return info
 }

@@ -101,7 +101,7 @@ func (n *nightly) carryOthers(entries []output.SpecEntry, prev *output.Manifest)
 // run, it is the store's one run lock.
 func (n *nightly) lock(ctx context.Context, store *output.Store) (func() error, error) {
 	if n.only == nil || store.Backend() == nil {
-		return store.LockFor(ctx, n.cfg.HarvestOptions().Deadline+output.LockMargin)
+		return store.LockForProcess(ctx, n.cfg.HarvestOptions().Deadline+output.LockMargin, childReportFrom(ctx).holderPID())
 	}
 	names := make([]string, 0, len(n.only))
 	for s := range n.only {

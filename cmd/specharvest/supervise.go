@@ -26,7 +26,8 @@ import (
 // exits with. A child that ends without saying (a fatal runtime error, a
 // panic, the kernel's OOM killer) makes the parent release the child's
 // lock, say what happened, and exit 1. The child dies with the parent
-// (PR_SET_PDEATHSIG), so killing the run kills both.
+// (PR_SET_PDEATHSIG), so killing the run kills both; and the lock names
+// the parent, so it is seen stale as soon as the parent is gone.
 
 // supervisedEnv marks the child, so that it does not supervise itself.
 const supervisedEnv = "SPECHARVEST_SUPERVISED_FD"
@@ -98,12 +99,13 @@ func supervise(args []string, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "specharvest run: the run did not finish: %s; nothing new was committed and the previous snapshot is intact\n", how)
 	if storeDir != "" {
-		releaseChildLock(storeDir, cmd.Process.Pid, stderr)
+		releaseChildLock(storeDir, os.Getpid(), stderr)
 	}
 	return exitFailure
 }
 
-// releaseChildLock removes the lock of the dead child, and only that one.
+// releaseChildLock removes the lock the dead child took in this
+// supervisor's name (see holderPID), and only that one.
 func releaseChildLock(dir string, pid int, stderr io.Writer) {
 	ctx := context.Background()
 	st, err := output.Open(ctx, dir)
@@ -128,6 +130,15 @@ func openChildReport() *childReport {
 		return nil
 	}
 	return &childReport{w: os.NewFile(uintptr(fd), "supervisor")}
+}
+
+// holderPID is the process the store lock names: the supervisor, whose
+// life bounds the child's; 0 (this process) when not supervised.
+func (c *childReport) holderPID() int {
+	if c == nil {
+		return 0
+	}
+	return os.Getppid()
 }
 
 func (c *childReport) locked(storeDir string) {

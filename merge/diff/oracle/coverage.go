@@ -72,10 +72,11 @@ func Coverage(oas []OasChange, ours []diff.Finding, excuses ...Disagreements) (m
 		if f.Level != diff.LevelBreaking && f.Level != diff.LevelWarning {
 			continue
 		}
+		// An oasdiff error outside operations (a webhook, a security
+		// scheme) names nothing to match; any breaking or warning finding
+		// of ours on the pair covers it.
+		documentWide = true
 		ops := f.Affected()
-		if len(ops) == 0 {
-			documentWide = true
-		}
 		for _, op := range ops {
 			covered[OperationKey(op)] = true
 		}
@@ -92,8 +93,6 @@ func Coverage(oas []OasChange, ours []diff.Finding, excuses ...Disagreements) (m
 				continue
 			}
 		} else if documentWide {
-			// A document-wide error (a removed security scheme, say) is
-			// covered by a document-wide finding of ours.
 			continue
 		}
 		excused := false

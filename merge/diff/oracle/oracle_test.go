@@ -81,6 +81,12 @@ func extension(doc []byte) string {
 func compareFiles(t *testing.T, name, basePath, revisionPath string, base, revision []byte, l lists) pairResult {
 	t.Helper()
 	oas, _, err := RunOasdiff(context.Background(), oasdiffBinary(t), basePath, revisionPath)
+	if err != nil && strings.Contains(err.Error(), "failed to load") {
+		// A document oasdiff cannot load (a fixture made invalid on
+		// purpose) leaves it without a verdict to hold ours against.
+		t.Logf("%s: oasdiff cannot load it, pair skipped: %v", name, err)
+		return pairResult{name: name}
+	}
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}

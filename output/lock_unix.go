@@ -13,8 +13,12 @@ import (
 
 // processGone asks the kernel: signal 0 checks for existence only, and
 // ESRCH means no such process. EPERM means it exists under another user.
+//
+// A zombie has ended too: where the reaper of orphans never waits for them
+// (pid 1 of many containers), a killed run stays a zombie for good, and
+// signal 0 still finds it.
 func processGone(pid int) bool {
-	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) || processZombie(pid)
 }
 
 // guardName is a file in locks/ that is never written, only flocked.

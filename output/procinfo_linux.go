@@ -7,6 +7,21 @@ import (
 	"strings"
 )
 
+// processZombie says whether pid has exited and waits only to be reaped:
+// field 3 of /proc/PID/stat is Z (zombie) or X (dead).
+func processZombie(pid int) bool {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return false
+	}
+	fields := strings.Fields(string(data[i+1:]))
+	return len(fields) > 0 && (fields[0] == "Z" || fields[0] == "X")
+}
+
 // processStartTime reads field 22 of /proc/PID/stat: when the process
 // started, in clock ticks after boot. Two processes that share a pid one
 // after the other never share it.

@@ -362,11 +362,17 @@ func TestCatalogPagesInBrowser(t *testing.T) {
 		}
 		browser.Screenshot(t, "explorer.png", false)
 
-		// Every breaking finding of the night shows a highlighted change.
-		want := 0
+		// Every breaking finding of the night at a place in the document
+		// shows a highlighted change; one about the whole document (it
+		// became invalid) has no fragment, and is told by its message.
+		want, whole := 0, 0
 		for _, g := range ps.changes(t, night).Groups {
 			for _, f := range g.Changes {
-				if f.Level == diff.LevelBreaking {
+				switch {
+				case f.Level != diff.LevelBreaking:
+				case f.Location == "document":
+					whole++
+				default:
 					want++
 				}
 			}
@@ -374,6 +380,13 @@ func TestCatalogPagesInBrowser(t *testing.T) {
 		shown, err := chromedp.Run(tab, chromedp.Evaluate[int](`Array.from(document.querySelectorAll('article[data-level="breaking"]')).filter(a => a.querySelector('td.changed')).length`))
 		if err != nil {
 			t.Fatal(err)
+		}
+		told, err := chromedp.Run(tab, chromedp.Evaluate[int](`Array.from(document.querySelectorAll('article[data-level="breaking"]')).filter(a => !a.querySelector('td.changed') && a.textContent.includes("see the finding's message")).length`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if told != whole {
+			t.Errorf("%d of the night's %d whole-document breaking findings are shown with their message alone", told, whole)
 		}
 		if want == 0 || shown != want {
 			t.Errorf("%d of the night's %d breaking findings show a highlighted before and after", shown, want)

@@ -81,6 +81,9 @@ func cmdDiff(ctx context.Context, e *env, args []string) error {
 	var changes *diff.Changes
 	var history []int
 	baseIsDoc, revisionIsDoc := isDocumentArg(pos[0]), isDocumentArg(pos[1])
+	status := startStatus(e.stderr, e.now)
+	defer status.clear()
+	status.say("diff: comparing %s and %s…", documentBaseName(pos[0]), documentBaseName(pos[1]))
 	switch {
 	case baseIsDoc && revisionIsDoc:
 		changes, err = diffDocuments(ctx, pos[0], pos[1])
@@ -102,6 +105,7 @@ func cmdDiff(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	report, used := output.NarrowReport(changes, flt, ignores, e.now())
+	status.clear()
 	warnIgnores(e, ignoreWarnings(ignores, used, history, e.now()))
 	if err := output.WriteReport(e.stdout, report, *format, style); err != nil {
 		return err

@@ -58,13 +58,16 @@ func cmdMerge(ctx context.Context, e *env, args []string) error {
 			return usagef("--%s must be key or file, not %q", flagName, v)
 		}
 	}
-	inputs, err := loadMergeInputs(ctx, e, pos)
+	status := startStatus(e.stderr, e.now)
+	defer status.clear()
+	inputs, err := loadMergeInputs(ctx, e, pos, status)
 	if err != nil {
 		return err
 	}
 	for i, in := range inputs {
 		inputs[i].Doc = merge.PrefixTags(merge.PrefixComponents(in.Doc, inputPrefix(in, *prefixComponents)), inputPrefix(in, *prefixTags))
 	}
+	status.say("merge: merging %d documents", len(inputs))
 	doc, report, err := merge.Merge(inputs, merge.Options{Title: *title})
 	if err != nil {
 		return err
@@ -78,6 +81,7 @@ func cmdMerge(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	status.clear()
 	if *out == "" {
 		if _, err := e.stdout.Write(data); err != nil {
 			return fmt.Errorf("write merged document: %w", err)
@@ -96,11 +100,12 @@ func cmdMerge(ctx context.Context, e *env, args []string) error {
 // be read or loaded at all stops the command, naming it; one that loads
 // but is invalid is merged, with a warning, since the merge only needs
 // its structure and the nightly run merges such documents too.
-func loadMergeInputs(ctx context.Context, e *env, args []string) ([]merge.Input, error) {
+func loadMergeInputs(ctx context.Context, e *env, args []string, status *progressLine) ([]merge.Input, error) {
 	names := make([]string, len(args))
 	bodies := make([][]byte, len(args))
 	named := make([]harvest.Named, len(args))
 	for i, arg := range args {
+		status.say("merge: reading %d/%d %s", i+1, len(args), documentBaseName(arg))
 		body, name, err := harvest.ReadDocument(ctx, arg, harvest.DefaultOptions())
 		if name == "" {
 			name = arg
@@ -116,12 +121,15 @@ func loadMergeInputs(ctx context.Context, e *env, args []string) ([]merge.Input,
 	keys := harvest.UniqueSlugs(named)
 	inputs := make([]merge.Input, len(args))
 	for i := range args {
+		status.say("merge: loading %d/%d %s", i+1, len(args), documentBaseName(names[i]))
 		res := validate.Load(ctx, bodies[i], validate.Options{})
 		if res.Doc == nil {
 			return nil, fmt.Errorf("%s cannot be loaded: %s", names[i], firstError(res))
 		}
 		if !res.Valid {
-			fmt.Fprintf(e.stderr, "warning: %s is not valid (%d errors, first: %s); merged anyway\n", names[i], res.Errors(), firstError(res))
+			status.above(func() {
+				fmt.Fprintf(e.stderr, "warning: %s is not valid (%d errors, first: %s); merged anyway\n", names[i], res.Errors(), firstError(res))
+			})
 		}
 		inputs[i] = merge.Input{Key: keys[i], Group: named[i].Name, Doc: res.Doc}
 	}

@@ -49,7 +49,10 @@ func cmdValidate(ctx context.Context, e *env, args []string) error {
 	readOpts.ExternalRefs = *externalRefs
 	var reports []validateReport
 	invalid := 0
-	for _, arg := range pos {
+	status := startStatus(e.stderr, e.now)
+	defer status.clear()
+	for i, arg := range pos {
+		status.say("validate %d/%d files: loading %s", i+1, len(pos), documentBaseName(arg))
 		body, name, err := harvest.ReadDocument(ctx, arg, readOpts)
 		if name == "" {
 			name = arg
@@ -58,7 +61,7 @@ func cmdValidate(ctx context.Context, e *env, args []string) error {
 			invalid++
 			reports = append(reports, validateReport{Name: name, Error: err.Error()})
 			if *format == "text" {
-				fmt.Fprintf(e.stdout, "%s: INVALID, cannot be read: %v\n", name, err)
+				status.above(func() { fmt.Fprintf(e.stdout, "%s: INVALID, cannot be read: %v\n", name, err) })
 			}
 			continue
 		}
@@ -68,9 +71,10 @@ func cmdValidate(ctx context.Context, e *env, args []string) error {
 		}
 		reports = append(reports, validateReport{Name: name, Summary: res.Summary()})
 		if *format == "text" {
-			printVerdict(e.stdout, name, res, verbose)
+			status.above(func() { printVerdict(e.stdout, name, res, verbose) })
 		}
 	}
+	status.clear()
 	if *format == "json" {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")

@@ -20,6 +20,12 @@ type progressLine struct {
 	last     time.Time
 	interval time.Duration
 	now      func() time.Time
+
+	// Status mode (startStatus): free text instead of the counts.
+	text, shown   string
+	start         time.Time
+	stop, stopped chan struct{}
+	once          sync.Once
 }
 
 // isTerminal reports whether w is a character device (an interactive
@@ -50,6 +56,10 @@ func (p *progressLine) set(found, fetched, failed int) {
 }
 
 func (p *progressLine) draw() {
+	if p.stop != nil {
+		fmt.Fprintf(p.w, "\r\033[K%s", p.text)
+		return
+	}
 	fmt.Fprintf(p.w, "\r\033[Kgroups found %d · fetched %d · failed %d", p.found, p.fetched, p.failed)
 }
 
@@ -59,4 +69,83 @@ func (p *progressLine) done() {
 	defer p.mu.Unlock()
 	p.draw()
 	fmt.Fprintln(p.w)
+}
+
+// statusDelay is how long a command runs before its status line
+// appears, so a command that finishes at once prints nothing extra.
+const statusDelay = 500 * time.Millisecond
+
+// startStatus gives validate, merge and diff the same redrawn line as
+// run, with free text in place of the crawl's counts. It returns nil
+// (whose methods do nothing) when w is not a terminal, so a pipe or a
+// log file never receives a byte. A ticker redraws rather than each
+// say, so a single slow step still shows once the delay has passed.
+func startStatus(w io.Writer, now func() time.Time) *progressLine {
+	if !isTerminal(w) {
+		return nil
+	}
+	p := newProgressLine(w, now)
+	p.start, p.stop = now(), make(chan struct{})
+	p.stopped = make(chan struct{})
+	go func() {
+		defer close(p.stopped)
+		t := time.NewTicker(p.interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+				p.mu.Lock()
+				if p.now().Sub(p.start) >= statusDelay && p.text != p.shown {
+					p.shown = p.text
+					p.draw()
+				}
+				p.mu.Unlock()
+			}
+		}
+	}()
+	return p
+}
+
+// say sets what the command is doing now; the ticker draws it.
+func (p *progressLine) say(format string, args ...any) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.text = fmt.Sprintf(format, args...)
+	p.mu.Unlock()
+}
+
+// clear stops the redraws and wipes the line, if one was drawn, so the
+// command's own output starts on a clean line. Safe to call twice.
+func (p *progressLine) clear() {
+	if p == nil {
+		return
+	}
+	p.once.Do(func() {
+		close(p.stop)
+		<-p.stopped
+		p.wipe()
+	})
+}
+
+// wipe clears a drawn line; the ticker draws the status again later.
+func (p *progressLine) wipe() { p.above(func() {}) }
+
+// above wipes the line and runs write while the ticker cannot redraw, so
+// a verdict printed mid-command never lands after the status text.
+func (p *progressLine) above(write func()) {
+	if p == nil {
+		write()
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.shown != "" {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.shown = ""
+	}
+	write()
 }

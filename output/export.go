@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/specharvest/specharvest/merge"
@@ -85,6 +87,7 @@ func (s *Store) ExportEach(ctx context.Context, id string, put func(name string,
 		return err
 	}
 	exported := make(map[string]string, len(m.Specs))
+	bySHA := make(map[string]string, len(m.Specs))
 	for _, e := range m.Specs {
 		if !e.HasBlob() {
 			continue
@@ -94,10 +97,49 @@ func (s *Store) ExportEach(ctx context.Context, id string, put func(name string,
 			return err
 		}
 		exported[e.Key] = name
+		bySHA[e.SHA256] = name
+	}
+	// The change explorer and history link the references of documents
+	// this snapshot no longer holds (the before side of a change, a
+	// group's last document): the bundle carries those too, by address.
+	for _, name := range reports {
+		if !strings.HasSuffix(name, ".html") || name == ReferenceHTML {
+			continue
+		}
+		data, err := s.ReadSnapshotFile(ctx, id, name)
+		if err != nil {
+			return fmt.Errorf("export %s: %w", id, err)
+		}
+		for _, m := range referencedSHA.FindAllSubmatch(data, -1) {
+			sha := string(m[1])
+			if _, done := bySHA[sha]; done {
+				continue
+			}
+			if !s.hasBlob(ctx, sha) {
+				continue // pruned: the page says the bundle lacks it
+			}
+			name, err := s.exportBlobAs(ctx, id, SpecEntry{Key: sha, SHA256: sha}, "specs/sha256/"+sha, put)
+			if err != nil {
+				return err
+			}
+			bySHA[sha] = name
+		}
 	}
 	relinked, err := s.relinkedCatalogReports(ctx, id, reports, exported)
 	if err != nil {
 		return err
+	}
+	if slices.Contains(reports, ReferenceHTML) {
+		// The reference page fetches documents by content address; in the
+		// bundle they are the specs/ copies.
+		page, err := referencePage(bySHA)
+		if err != nil {
+			return fmt.Errorf("export %s: %w", id, err)
+		}
+		if relinked == nil {
+			relinked = map[string][]byte{}
+		}
+		relinked[ReferenceHTML] = page
 	}
 	for _, name := range reports {
 		if data, ok := relinked[name]; ok {
@@ -157,6 +199,25 @@ func (s *Store) relinkedCatalogReports(ctx context.Context, id string, reports [
 
 // exportBlob writes one document into the bundle and returns its name there.
 func (s *Store) exportBlob(ctx context.Context, id string, e SpecEntry, put func(string, int64, io.Reader) error) (string, error) {
+	return s.exportBlobAs(ctx, id, e, "specs/"+e.Key, put)
+}
+
+// referencedSHA finds the documents a page opens in the reference page.
+var referencedSHA = regexp.MustCompile(`reference\.html#spec=([0-9a-f]{64})`)
+
+// hasBlob tells whether blob sha is in the store.
+func (s *Store) hasBlob(ctx context.Context, sha string) bool {
+	f, _, err := s.openBlob(ctx, sha)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
+}
+
+// exportBlobAs writes one document into the bundle as base plus .json or
+// .yaml and returns its name there.
+func (s *Store) exportBlobAs(ctx context.Context, id string, e SpecEntry, base string, put func(string, int64, io.Reader) error) (string, error) {
 	if !validSHA(e.SHA256) {
 		return "", fmt.Errorf("export %s: spec %q: invalid sha256 %q", id, e.Key, e.SHA256)
 	}
@@ -167,9 +228,9 @@ func (s *Store) exportBlob(ctx context.Context, id string, e SpecEntry, put func
 	defer f.Close()
 	br := bufio.NewReader(f)
 	head, _ := br.Peek(512)
-	name := "specs/" + e.Key + ".yaml"
+	name := base + ".yaml"
 	if looksLikeJSON(head) {
-		name = "specs/" + e.Key + ".json"
+		name = base + ".json"
 	}
 	h := sha256.New()
 	if err := put(name, size, io.TeeReader(br, h)); err != nil {

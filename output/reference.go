@@ -3,6 +3,7 @@ package output
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/url"
@@ -39,7 +40,7 @@ type SharedFile struct {
 // reference page, its renderer and the renderer's licence, in a fixed
 // order.
 func SharedFiles() ([]SharedFile, error) {
-	page, err := referencePage()
+	page, err := referencePage(nil)
 	if err != nil {
 		return nil, err
 	}
@@ -81,6 +82,9 @@ type referenceView struct {
 	Style    template.CSS
 	Script   template.JS
 	Renderer string
+	// Docs maps a document's SHA-256 to where the page fetches it; empty,
+	// the page reads the store's blobs two folders up.
+	Docs string
 }
 
 // referencePage renders reference.html. Its policy lets the page run only
@@ -89,7 +93,10 @@ type referenceView struct {
 // elsewhere: the reference works offline and tells no one it was opened.
 // Redoc styles itself with inline style elements and runs its search
 // index in a worker made from a blob, which the policy therefore allows.
-func referencePage() ([]byte, error) {
+//
+// docs, when not empty, maps a document's SHA-256 to its path next to the
+// page: an exported bundle holds specs/<key>.json, not the store's blobs.
+func referencePage(docs map[string]string) ([]byte, error) {
 	style, err := referenceAssets.ReadFile("assets/reference.css")
 	if err != nil {
 		return nil, fmt.Errorf("read reference style: %w", err)
@@ -108,6 +115,13 @@ func referencePage() ([]byte, error) {
 		Style:    template.CSS(style),
 		Script:   template.JS(script),
 		Renderer: RendererFile,
+	}
+	if len(docs) > 0 {
+		b, err := json.Marshal(docs)
+		if err != nil {
+			return nil, fmt.Errorf("render reference page: %w", err)
+		}
+		view.Docs = string(b)
 	}
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, view); err != nil {

@@ -9,12 +9,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -349,6 +352,7 @@ func assertExportIsSelfContained(t *testing.T, storeDir string, m *output.Manife
 			t.Errorf("the bundle lacks %s", name)
 		}
 	}
+	assertBundleLinksResolve(t, files)
 	for _, name := range []string{"index.html", "api-catalog.json"} {
 		if bytes.Contains(files[name], []byte("blobs/sha256")) {
 			t.Errorf("the bundle's %s links the store's blobs, which it does not contain", name)
@@ -759,4 +763,51 @@ func changesHave(c *diff.Changes, id string, level diff.Level, text string) bool
 		}
 	}
 	return false
+}
+
+var (
+	bundleAttr    = regexp.MustCompile(`(?:href|src)="([^"]*)"`)
+	bundleDocs    = regexp.MustCompile(`data-docs="([^"]*)"`)
+	bundleSpecRef = regexp.MustCompile(`reference\.html#spec=([0-9a-f]{64})`)
+)
+
+// assertBundleLinksResolve checks that every local href and src of every
+// HTML page of a bundle, and every document the reference page is linked
+// to load, is a file of the bundle.
+func assertBundleLinksResolve(t *testing.T, files map[string][]byte) {
+	t.Helper()
+	docs := map[string]string{}
+	if m := bundleDocs.FindSubmatch(files[output.ReferenceHTML]); m != nil {
+		if err := json.Unmarshal([]byte(html.UnescapeString(string(m[1]))), &docs); err != nil {
+			t.Fatalf("reference page data-docs: %v", err)
+		}
+	}
+	pages := 0
+	for name, data := range files {
+		if !strings.HasSuffix(name, ".html") {
+			continue
+		}
+		pages++
+		for _, m := range bundleAttr.FindAllSubmatch(data, -1) {
+			link := html.UnescapeString(string(m[1]))
+			if link == "" || strings.HasPrefix(link, "#") || strings.Contains(link, ":") {
+				continue
+			}
+			target := path.Join(path.Dir(name), strings.SplitN(strings.SplitN(link, "#", 2)[0], "?", 2)[0])
+			if files[target] == nil {
+				t.Errorf("bundle page %s links %q, which the bundle does not hold", name, link)
+			}
+		}
+		for _, m := range bundleSpecRef.FindAllSubmatch(data, -1) {
+			if doc := docs[string(m[1])]; doc == "" || files[doc] == nil {
+				t.Errorf("bundle page %s opens the reference of %s, whose document (%q) the bundle does not hold", name, m[1], doc)
+			}
+		}
+		if bytes.Contains(data, []byte("blobs/sha256")) && name != output.ReferenceHTML {
+			t.Errorf("bundle page %s points into the store's blobs", name)
+		}
+	}
+	if pages == 0 || files[output.ReferenceHTML] == nil || files["merged.json"] == nil {
+		t.Errorf("the bundle lacks its pages, reference page or merged document: %d pages", pages)
+	}
 }

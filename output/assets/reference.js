@@ -37,7 +37,12 @@
       url = 'merged.json';
       name = 'every group, merged';
     } else if (/^[0-9a-f]{64}$/.test(p.spec || '')) {
-      url = '../../blobs/sha256/' + p.spec.slice(0, 2) + '/' + p.spec;
+      // An exported bundle names its documents in data-docs; the store
+      // keeps them as blobs two folders up.
+      var docs = {};
+      try { docs = JSON.parse(document.body.getAttribute('data-docs') || '{}'); } catch (e) { docs = {}; }
+      url = Object.keys(docs).length ? docs[p.spec] : '../../blobs/sha256/' + p.spec.slice(0, 2) + '/' + p.spec;
+      if (!url) { fail('This bundle does not hold document ' + p.spec + '.'); return; }
       name = p.key || p.spec;
     } else {
       fail('No document chosen: open this page from the catalog (index.html).');

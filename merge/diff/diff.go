@@ -189,7 +189,7 @@ func buildModel(data []byte) (*specModel, error) {
 	if m.doc.Paths != nil {
 		for path, item := range m.doc.Paths.PathItems.FromOldest() {
 			m.paths = append(m.paths, path)
-			m.templates[pathTemplate(path)] = append(m.templates[pathTemplate(path)], path)
+			m.templates[PathTemplate(path)] = append(m.templates[PathTemplate(path)], path)
 			for method, op := range item.GetOperations().FromOldest() {
 				key := operationKey(method, path)
 				m.operations[key] = operationRef{path: path, method: strings.ToUpper(method), item: item, op: op}
@@ -233,9 +233,9 @@ func operationKey(method, path string) string {
 	return strings.ToUpper(method) + " " + path
 }
 
-// pathTemplate blanks parameter names: /users/{id} and /users/{userId}
+// PathTemplate blanks parameter names: /users/{id} and /users/{userId}
 // are the same endpoint to a client.
-func pathTemplate(path string) string {
+func PathTemplate(path string) string {
 	var b strings.Builder
 	depth := 0
 	for _, r := range path {
@@ -387,7 +387,7 @@ func (m *specModel) matchPath(path string) (string, bool) {
 	if _, ok := slices.BinarySearch(m.paths, path); ok {
 		return path, true
 	}
-	if candidates := m.templates[pathTemplate(path)]; len(candidates) == 1 {
+	if candidates := m.templates[PathTemplate(path)]; len(candidates) == 1 {
 		return candidates[0], true
 	}
 	return "", false

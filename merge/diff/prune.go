@@ -256,7 +256,7 @@ func newUnitIndex(doc *tnode) (*unitIndex, error) {
 		case key == "paths" && value.kind == 'o':
 			for j, path := range value.keys {
 				u.nodes["paths/"+path] = value.items[j]
-				u.templates[pathTemplate(path)]++
+				u.templates[PathTemplate(path)]++
 			}
 		case key == "components" && value.kind == 'o':
 			for j, kind := range value.keys {
@@ -482,7 +482,7 @@ func droppable(b, r *unitIndex) map[string]bool {
 		if !ok || r.nodes[name] == nil {
 			continue
 		}
-		if b.templates[pathTemplate(path)] != 1 || r.templates[pathTemplate(path)] != 1 {
+		if b.templates[PathTemplate(path)] != 1 || r.templates[PathTemplate(path)] != 1 {
 			continue
 		}
 		if b.hashes[name] == r.hashes[name] && b.deepHash(name) == r.deepHash(name) {

@@ -119,26 +119,7 @@ func Coverage(oas []OasChange, ours []diff.Finding, excuses ...Disagreements) (m
 // OperationKey normalises "METHOD /path/{id}" to "METHOD /path/{}".
 func OperationKey(op string) string {
 	method, path, _ := strings.Cut(op, " ")
-	var b strings.Builder
-	b.WriteString(strings.ToUpper(method))
-	b.WriteByte(' ')
-	depth := 0
-	for _, r := range path {
-		switch {
-		case r == '{':
-			depth++
-			if depth == 1 {
-				b.WriteString("{}")
-			}
-		case r == '}':
-			if depth > 0 {
-				depth--
-			}
-		case depth == 0:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	return strings.ToUpper(method) + " " + diff.PathTemplate(path)
 }
 
 // MissesByRule groups misses by oasdiff rule, with a count and one

@@ -656,9 +656,18 @@ sources:
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res := runBinary(t, []string{"PARTNER_TOKEN=" + token}, "run", "--config", cfgPath)
+	// The run keeps repaired documents in a scratch directory for its
+	// merge; none may outlive it.
+	scratch := t.TempDir()
+	res := runBinary(t, []string{"PARTNER_TOKEN=" + token, "TMPDIR=" + scratch}, "run", "--config", cfgPath)
 	if res.code != exitOK {
 		t.Fatalf("run exited %d\nstdout: %s\nstderr: %s", res.code, res.stdout, res.stderr)
+	}
+	if left, _ := os.ReadDir(scratch); len(left) > 0 {
+		t.Errorf("the run left %d entries in its temporary directory, the first %q", len(left), left[0].Name())
+	}
+	if !strings.Contains(res.stderr, "stage=merge") {
+		t.Errorf("the log does not say how long the merge took:\n%s", res.stderr)
 	}
 	m := readManifest(t, storeDir, "")
 	if m.Summary.Specs != 3 || m.Summary.OK != 3 || m.Summary.Invalid != 0 {

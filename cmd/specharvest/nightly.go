@@ -84,10 +84,13 @@ func (n *nightly) run(ctx context.Context) (*nightlyResult, error) {
 
 	facts := &factsCache{store: store, byKey: map[string]*documentFacts{},
 		opts: validate.Options{ExternalRefs: n.cfg.Crawl.ExternalRefs}}
+	defer facts.keepRepaired(n.logger)()
+	crawlStarted := time.Now()
 	entries, report, err := n.harvest(ctx, store, snap.ID(), prev, facts)
 	if err != nil {
 		return nil, err
 	}
+	n.stageDone("crawl", crawlStarted)
 	fetched := 0
 	for _, e := range entries {
 		if e.Status == output.StatusOK {
@@ -134,7 +137,9 @@ func (n *nightly) run(ctx context.Context) (*nightlyResult, error) {
 			return nil, err
 		}
 		m.Finished = n.now().UTC()
+		commitStarted := time.Now()
 		err := snap.Commit(ctx, m)
+		n.stageDone("commit", commitStarted)
 		if err == nil {
 			break
 		}
@@ -154,4 +159,10 @@ func (n *nightly) run(ctx context.Context) (*nightlyResult, error) {
 	res.pageDir = store.SnapshotLocation(m.ID)
 	res.pruned = n.applyRetention(ctx, store)
 	return res, nil
+}
+
+// stageDone logs how long a stage of the run took, so the logs of a slow
+// night say where the time went.
+func (n *nightly) stageDone(stage string, started time.Time) {
+	n.logger.Info("stage finished", "stage", stage, "took", time.Since(started).Round(time.Millisecond))
 }

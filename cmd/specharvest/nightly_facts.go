@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -64,6 +67,28 @@ type factsCache struct {
 	opts  validate.Options
 	mu    sync.Mutex
 	byKey map[string]*documentFacts
+	// repairedDir, when set, keeps for this run the repaired form of each
+	// document validated in it, so the merge builds its model from that
+	// instead of parsing, repairing and validating the blob a second time.
+	// It is a scratch directory, removed when the run ends.
+	repairedDir string
+}
+
+// keepRepaired gives the cache a scratch directory for repaired documents;
+// the returned function removes it. Without one (it could not be made),
+// the merge reads each blob as the crawl did.
+func (c *factsCache) keepRepaired(logger *slog.Logger) func() {
+	dir, err := os.MkdirTemp("", "specharvest-repaired-")
+	if err != nil {
+		logger.Warn("no scratch directory for repaired documents; the merge reads each document again", "err", err)
+		return func() {}
+	}
+	c.repairedDir = dir
+	return func() { _ = os.RemoveAll(dir) }
+}
+
+func (c *factsCache) repairedPath(sha string) string {
+	return filepath.Join(c.repairedDir, sha+".json")
 }
 
 func (c *factsCache) get(ctx context.Context, sha string, body []byte) (*documentFacts, error) {
@@ -79,6 +104,10 @@ func (c *factsCache) get(ctx context.Context, sha string, body []byte) (*documen
 		body = b
 	}
 	res := validate.Load(ctx, body, c.opts)
+	if c.repairedDir != "" && res.Doc != nil && len(res.Repaired) > 0 {
+		// Best effort: without it the merge reads the blob again.
+		_ = os.WriteFile(c.repairedPath(sha), res.Repaired, 0o600)
+	}
 	f = documentFacts{Validation: res.Summary(), MediaType: output.DocumentMediaType(body), Version: factsVersion}
 	if res.Doc != nil {
 		f.Operations = merge.OperationsOf(res.Doc)
@@ -95,6 +124,13 @@ func (c *factsCache) get(ctx context.Context, sha string, body []byte) (*documen
 // document is the repaired model of blob sha, parsed now for the merge;
 // nil when the document cannot be built (validation says why).
 func (c *factsCache) document(ctx context.Context, sha string) (*openapi3.T, error) {
+	if c.repairedDir != "" {
+		if repaired, err := os.ReadFile(c.repairedPath(sha)); err == nil {
+			if doc, err := validate.LoadRepaired(ctx, repaired, c.opts); err == nil {
+				return doc, nil
+			}
+		}
+	}
 	body, err := c.store.ReadBlob(ctx, sha)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/specharvest/specharvest/merge"
 	"github.com/specharvest/specharvest/merge/diff"
@@ -27,13 +28,18 @@ const (
 // writeReports writes merged.*, changes.*, catalog.* and index.html into
 // the snapshot before its manifest.
 func (n *nightly) writeReports(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, prev *output.Manifest, m *output.Manifest, facts *factsCache, res *nightlyResult) error {
+	started := time.Now()
 	if err := n.writeMerged(ctx, store, snap, prev, m, facts, res); err != nil {
 		return err
 	}
+	n.stageDone("merge", started)
+	started = time.Now()
 	changes, err := n.writeChanges(ctx, store, snap, prev, m)
 	if err != nil {
 		return err
 	}
+	n.stageDone("diff", started)
+	started = time.Now()
 	res.changes = changes
 	excluded := map[string]string{}
 	if res.merge != nil {
@@ -44,7 +50,13 @@ func (n *nightly) writeReports(ctx context.Context, store *output.Store, snap *o
 	if err := n.writeCatalog(ctx, store, snap, m, facts, changes, excluded); err != nil {
 		return err
 	}
-	return n.writePages(ctx, store, snap, prev, m, changes)
+	n.stageDone("catalog", started)
+	started = time.Now()
+	if err := n.writePages(ctx, store, snap, prev, m, changes); err != nil {
+		return err
+	}
+	n.stageDone("pages", started)
+	return nil
 }
 
 func (n *nightly) writeCatalog(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, m *output.Manifest, facts *factsCache, changes *diff.Changes, excluded map[string]string) error {

@@ -60,36 +60,50 @@ func (n *tnode) get(key string) *tnode {
 }
 
 // pruneUnchanged returns the two documents without the paths that did not
-// change deeply, and how many paths it dropped. With nothing to drop it
+// change deeply, with stubs for those whose own content did not change
+// (prune_stub.go), and how many paths it dropped and stubbed. With nothing
+// to drop or stub it
 // returns JSON documents as they came; YAML comes back as JSON, which
 // libopenapi reads several times faster.
-func pruneUnchanged(base, revision []byte) (prunedBase, prunedRevision []byte, dropped int, err error) {
+func pruneUnchanged(base, revision []byte) (prunedBase, prunedRevision []byte, n pruneCounts, err error) {
 	b, err := parseTree(base)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, n, err
 	}
 	r, err := parseTree(revision)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, n, err
 	}
 	bu, err := newUnitIndex(b)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, n, err
 	}
 	ru, err := newUnitIndex(r)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, n, err
 	}
 	drop := droppable(bu, ru)
-	if len(drop) == 0 && isJSON(base) && isJSON(revision) {
-		return base, revision, 0, nil
+	stubs := stubbable(bu, ru, drop)
+	if len(drop) == 0 && len(stubs) == 0 && isJSON(base) && isJSON(revision) {
+		return base, revision, n, nil
 	}
 	for name := range drop {
 		if strings.HasPrefix(name, "paths/") {
-			dropped++
+			n.dropped++
 		}
 	}
-	return emitJSON(b, drop), emitJSON(r, drop), dropped, nil
+	n.stubbed = len(stubs)
+	bStubs, rStubs := make(map[string]*tnode, len(stubs)), make(map[string]*tnode, len(stubs))
+	for name, pair := range stubs {
+		bStubs[name], rStubs[name] = pair[0], pair[1]
+	}
+	return emitJSON(b, drop, bStubs), emitJSON(r, drop, rStubs), n, nil
+}
+
+// pruneCounts says how many paths the pre-pass dropped, and how many it
+// replaced by stubs.
+type pruneCounts struct {
+	dropped, stubbed int
 }
 
 func isJSON(data []byte) bool {
@@ -449,24 +463,40 @@ func (u *unitIndex) closure(roots ...string) map[string]bool {
 	return seen
 }
 
-// deepHash is a path's own content, everything it reaches, and what it
-// inherits from the document.
-func (u *unitIndex) deepHash(path string) [sha256.Size]byte {
-	reach := u.closure(path)
-	names := make([]string, 0, len(reach))
-	for name := range reach {
-		names = append(names, name)
+// deeplyUnchanged lists the units of b whose deep content — their own,
+// and everything they reach — is the same in r: no unit they reach (in b)
+// is missing from r or differs from it. (When all a unit reaches is equal
+// on both sides, so are its references, hence what it reaches in r.) One
+// walk back from the changed units marks every unit that reaches one.
+func deeplyUnchanged(b, r *unitIndex) map[string]bool {
+	reachedBy := make(map[string][]string)
+	var stack []string
+	for name, targets := range b.refs {
+		for _, t := range targets {
+			reachedBy[t] = append(reachedBy[t], name)
+		}
 	}
-	slices.Sort(names)
-	h := sha256.New()
-	h.Write(u.global[:])
-	for _, name := range names {
-		writeString(h, name)
-		sum := u.hashes[name]
-		h.Write(sum[:])
+	for name := range b.nodes {
+		if _, ok := r.nodes[name]; !ok || b.hashes[name] != r.hashes[name] {
+			stack = append(stack, name)
+		}
 	}
-	var out [sha256.Size]byte
-	copy(out[:], h.Sum(nil))
+	tainted := make(map[string]bool)
+	for len(stack) > 0 {
+		name := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if tainted[name] {
+			continue
+		}
+		tainted[name] = true
+		stack = append(stack, reachedBy[name]...)
+	}
+	out := make(map[string]bool)
+	for name := range b.nodes {
+		if !tainted[name] {
+			out[name] = true
+		}
+	}
 	return out
 }
 
@@ -477,6 +507,11 @@ func (u *unitIndex) deepHash(path string) [sha256.Size]byte {
 // stays; the same units are dropped from both sides.
 func droppable(b, r *unitIndex) map[string]bool {
 	candidates := make(map[string]bool)
+	if b.global != r.global {
+		// What every operation inherits changed: no path is unchanged.
+		return candidates
+	}
+	unchanged := deeplyUnchanged(b, r)
 	for name := range b.nodes {
 		path, ok := strings.CutPrefix(name, "paths/")
 		if !ok || r.nodes[name] == nil {
@@ -485,7 +520,7 @@ func droppable(b, r *unitIndex) map[string]bool {
 		if b.templates[PathTemplate(path)] != 1 || r.templates[PathTemplate(path)] != 1 {
 			continue
 		}
-		if b.hashes[name] == r.hashes[name] && b.deepHash(name) == r.deepHash(name) {
+		if unchanged[name] {
 			candidates[name] = true
 		}
 	}
@@ -569,8 +604,9 @@ func hashNode(h hash.Hash, n *tnode) {
 	}
 }
 
-// emitJSON writes the document without the dropped units.
-func emitJSON(doc *tnode, drop map[string]bool) []byte {
+// emitJSON writes the document without the dropped units, and with the
+// stubbed path items replaced by their stubs.
+func emitJSON(doc *tnode, drop map[string]bool, stubs map[string]*tnode) []byte {
 	var buf []byte
 	buf = append(buf, '{')
 	first := true
@@ -587,7 +623,25 @@ func emitJSON(doc *tnode, drop map[string]bool) []byte {
 		switch {
 		case key == "paths" && value.kind == 'o':
 			member(key)
-			buf = appendObject(buf, value, func(k string) bool { return drop["paths/"+k] })
+			buf = append(buf, '{')
+			first := true
+			for j, k := range value.keys {
+				if drop["paths/"+k] {
+					continue
+				}
+				if !first {
+					buf = append(buf, ',')
+				}
+				first = false
+				buf, _ = jsontext.AppendQuote(buf, k)
+				buf = append(buf, ':')
+				if stub := stubs["paths/"+k]; stub != nil {
+					buf = appendNode(buf, stub)
+				} else {
+					buf = appendNode(buf, value.items[j])
+				}
+			}
+			buf = append(buf, '}')
 		case key == "components" && value.kind == 'o':
 			member(key)
 			buf = append(buf, '{')

@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/pb33f/go-yaml"
+	"golang.org/x/sync/errgroup"
 )
 
 // The pre-pass. Building libopenapi's model of both documents costs far
@@ -66,20 +67,24 @@ func (n *tnode) get(key string) *tnode {
 // returns JSON documents as they came; YAML comes back as JSON, which
 // libopenapi reads several times faster.
 func pruneUnchanged(base, revision []byte) (prunedBase, prunedRevision []byte, n pruneCounts, err error) {
-	b, err := parseTree(base)
-	if err != nil {
-		return nil, nil, n, err
-	}
-	r, err := parseTree(revision)
-	if err != nil {
-		return nil, nil, n, err
-	}
-	bu, err := newUnitIndex(b)
-	if err != nil {
-		return nil, nil, n, err
-	}
-	ru, err := newUnitIndex(r)
-	if err != nil {
+	// The two sides are independent until compared: read and index them
+	// side by side (YAML parsing is most of a YAML pair's time).
+	var b, r *tnode
+	var bu, ru *unitIndex
+	var g errgroup.Group
+	g.Go(func() (err error) {
+		if b, err = parseTree(base); err == nil {
+			bu, err = newUnitIndex(b)
+		}
+		return err
+	})
+	g.Go(func() (err error) {
+		if r, err = parseTree(revision); err == nil {
+			ru, err = newUnitIndex(r)
+		}
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return nil, nil, n, err
 	}
 	drop := droppable(bu, ru)

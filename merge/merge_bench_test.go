@@ -1,12 +1,18 @@
 package merge
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/metrics"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/specharvest/specharvest/harvest/validate"
 	"github.com/specharvest/specharvest/harvest/xanotest"
@@ -118,4 +124,40 @@ func BenchmarkMergeStripePair(b *testing.B) {
 		b.StopTimer()
 		peak.report(b)
 	})
+}
+
+// BenchmarkMergeStreamXano streams the merge of 60 real-size groups (the
+// two Xano fixtures, 30 copies each under their own keys) to JSON and
+// YAML, as a nightly run writes merged.json and merged.yaml; the models
+// are loaded once, outside the timing.
+func BenchmarkMergeStreamXano(b *testing.B) {
+	var docs []*openapi3.T
+	for _, name := range []string{"apigroup-mobile-native.openapi.json", "instance-metadata-api-2025-03.openapi.json"} {
+		data, err := os.ReadFile(filepath.Join("..", "harvest", "xanotest", "testdata", name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		doc, ok := loadThroughValidate(b, data, name)
+		if !ok {
+			b.Fatalf("%s does not load", name)
+		}
+		docs = append(docs, doc)
+	}
+	const groups = 60
+	stream := make([]StreamInput, groups)
+	for i := range stream {
+		key := fmt.Sprintf("prod/ws%d/group-%02d", i%5, i)
+		stream[i] = StreamInput{Key: key, Instance: "prod", Workspace: fmt.Sprintf("ws%d", i%5), Group: fmt.Sprintf("group-%02d", i), Digest: DigestOf(docs[i%2])}
+	}
+	load := func(i int) (*openapi3.T, error) { return docs[i%2], nil }
+	var jsonOut, yamlOut bytes.Buffer
+	for b.Loop() {
+		jsonOut.Reset()
+		yamlOut.Reset()
+		if _, err := MergeStream(stream, load, StreamOptions{Concurrency: 2}, &jsonOut, &yamlOut); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(jsonOut.Len())/(1<<20), "MB-json")
+	b.ReportMetric(float64(yamlOut.Len())/(1<<20), "MB-yaml")
 }

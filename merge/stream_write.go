@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"runtime"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -116,50 +117,96 @@ func writeJSONObject(w *bufio.Writer, scratch *bytes.Buffer, fs []field, depth i
 // writeYAML writes what JSONToYAML of the JSON document would, one entry
 // at a time: each entry is encoded as a one-key mapping and indented to
 // its depth, which is how the YAML encoder lays out nested block mappings.
+//
+// Encoding an entry is most of the time of writing a large merged
+// document, and entries are independent, so they are encoded by one
+// worker per core, at most a small window ahead of the writer, and
+// written in order: the bytes are the same as one goroutine's.
 func (s *streamed) writeYAML(w io.Writer) error {
+	var entries []yamlPending
+	flattenYAML(s.fields(), 0, &entries)
 	bw := bufio.NewWriterSize(w, 1<<16)
-	if err := writeYAMLObject(bw, s.fields(), 0); err != nil {
-		return err
+	workers := runtime.GOMAXPROCS(0)
+	window := make(chan struct{}, 4*workers)
+	stop := make(chan struct{})
+	defer close(stop)
+	done := make([]chan yamlEncoded, len(entries))
+	for i := range done {
+		done[i] = make(chan yamlEncoded, 1)
+	}
+	go func() {
+		for i, e := range entries {
+			select {
+			case window <- struct{}{}:
+			case <-stop:
+				return
+			}
+			go func() { done[i] <- e.encode() }()
+		}
+	}()
+	for i, e := range entries {
+		r := <-done[i]
+		<-window
+		if r.err != nil {
+			return r.err
+		}
+		e.write(bw, r.text)
 	}
 	return bw.Flush()
 }
 
-func writeYAMLObject(w *bufio.Writer, fs []field, depth int) error {
-	indent := strings.Repeat("  ", depth)
+// yamlPending is one entry of the YAML document in writing order: a
+// "key:" line that opens a nested mapping, or a key with its value.
+type yamlPending struct {
+	key    string
+	value  []byte
+	depth  int
+	opener bool
+}
+
+type yamlEncoded struct {
+	text []byte
+	err  error
+}
+
+func flattenYAML(fs []field, depth int, out *[]yamlPending) {
 	for _, f := range fs {
 		if f.isObj && len(f.object) > 0 {
-			head, err := yamlEntry(f.key, []byte("null"))
-			if err != nil {
-				return err
-			}
-			// "key: null\n" → "key:\n": the entries follow, one level in.
-			w.WriteString(indent)
-			w.WriteString(strings.TrimSuffix(string(head), " null\n"))
-			w.WriteString("\n")
-			if err := writeYAMLObject(w, f.object, depth+1); err != nil {
-				return err
-			}
+			*out = append(*out, yamlPending{key: f.key, value: []byte("null"), depth: depth, opener: true})
+			flattenYAML(f.object, depth+1, out)
 			continue
 		}
 		value := f.value
 		if f.isObj {
 			value = []byte("{}")
 		}
-		text, err := yamlEntry(f.key, value)
-		if err != nil {
-			return err
-		}
-		for _, line := range bytes.SplitAfter(text, []byte("\n")) {
-			if len(line) == 0 {
-				continue
-			}
-			if len(line) > 1 {
-				w.WriteString(indent)
-			}
-			w.Write(line)
-		}
+		*out = append(*out, yamlPending{key: f.key, value: value, depth: depth})
 	}
-	return nil
+}
+
+func (e yamlPending) encode() yamlEncoded {
+	text, err := yamlEntry(e.key, e.value)
+	return yamlEncoded{text: text, err: err}
+}
+
+func (e yamlPending) write(w *bufio.Writer, text []byte) {
+	indent := strings.Repeat("  ", e.depth)
+	if e.opener {
+		// "key: null\n" → "key:\n": the entries follow, one level in.
+		w.WriteString(indent)
+		w.WriteString(strings.TrimSuffix(string(text), " null\n"))
+		w.WriteString("\n")
+		return
+	}
+	for _, line := range bytes.SplitAfter(text, []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		if len(line) > 1 {
+			w.WriteString(indent)
+		}
+		w.Write(line)
+	}
 }
 
 // yamlEntry encodes {key: value} as JSONToYAML would at the top level.

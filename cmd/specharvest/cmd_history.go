@@ -65,11 +65,7 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	key := strings.Trim(pos[0], "/")
-	dir, err := store.dir(e)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, dir)
+	st, err := store.open(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -78,7 +74,7 @@ func cmdHistory(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if report.Present == 0 {
-		msg := fmt.Sprintf("group %q is in none of the %d snapshots of %s", key, report.Snapshots, dir)
+		msg := fmt.Sprintf("group %q is in none of the %d snapshots of %s", key, report.Snapshots, st.Dir())
 		if len(similar) > 0 {
 			msg += "; did you mean " + strings.Join(similar, ", ") + "?"
 		}

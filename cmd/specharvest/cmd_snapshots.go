@@ -57,11 +57,7 @@ func snapshotsList(ctx context.Context, e *env, args []string) error {
 	if err := checkTextOrJSON(*format); err != nil {
 		return err
 	}
-	dir, err := store.dir(e)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, dir)
+	st, err := store.open(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -113,11 +109,7 @@ func snapshotsShow(ctx context.Context, e *env, args []string) error {
 	if err := checkTextOrJSON(*format); err != nil {
 		return err
 	}
-	dir, err := store.dir(e)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, dir)
+	st, err := store.open(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -312,11 +304,7 @@ func snapshotsExport(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 || *out == "" {
 		return usagef("usage: specharvest snapshots export ID|latest -o FILE.tar.gz|s3://bucket/prefix [--store DIR]")
 	}
-	dir, err := store.dir(e)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, dir)
+	st, err := store.open(ctx, e)
 	if err != nil {
 		return err
 	}

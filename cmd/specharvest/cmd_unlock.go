@@ -25,11 +25,7 @@ func cmdUnlock(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 0 {
 		return usagef("usage: specharvest unlock [--store DIR] [--force]")
 	}
-	dir, err := store.dir(e)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, dir)
+	st, err := store.open(ctx, e)
 	if err != nil {
 		return err
 	}

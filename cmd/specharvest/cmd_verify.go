@@ -16,11 +16,7 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 0 {
 		return usagef("usage: specharvest verify [--store DIR]")
 	}
-	dir, err := store.dir(e)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, dir)
+	st, err := store.open(ctx, e)
 	if err != nil {
 		return err
 	}

@@ -54,6 +54,15 @@ func (f *storeFlags) dir(e *env) (string, error) {
 	return dir, err
 }
 
+// open opens the existing store the flags and the config name.
+func (f *storeFlags) open(ctx context.Context, e *env) (*output.Store, error) {
+	dir, err := f.dir(e)
+	if err != nil {
+		return nil, err
+	}
+	return openStore(ctx, dir)
+}
+
 // openStore opens an existing store for a command that only reads it or
 // prunes it; a missing store is an error, never created behind the user's
 // back.

@@ -218,3 +218,85 @@ func TestRemoteVerifyFindsCorruption(t *testing.T) {
 		t.Fatalf("verify missed the corrupt blob: %v", rep.Problems)
 	}
 }
+
+// TestPublishRemovesOnlyWhatItWroteBefore: publishing a later snapshot
+// to the same prefix removes the files the earlier publish wrote that the
+// later bundle no longer has (a group gone), keeps every file the later
+// bundle has, and never touches an object it did not write.
+func TestPublishRemovesOnlyWhatItWroteBefore(t *testing.T) {
+	ctx := context.Background()
+	st := newS3Store(t)
+	srv := s3test.Shared(t)
+	pathStyle := true
+	site, err := NewS3Backend(ctx, S3Config{Bucket: "sites", Prefix: "catalog/" + randomName(), Endpoint: srv.Endpoint,
+		Region: "us-east-1", PathStyle: &pathStyle, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, CreateBucket: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := site.Publish(ctx, "robots.txt", strings.NewReader("User-agent: *\n"), 14, "text/plain"); err != nil {
+		t.Fatal(err)
+	}
+	first := commitSnapshot(t, st, t0, 1, "prod/a/w/g", "prod/b/w/g")
+	second := commitSnapshot(t, st, t0.Add(24*time.Hour), 2, "prod/a/w/g", "prod/c/w/g")
+
+	files := func() map[string]bool {
+		out := map[string]bool{}
+		if err := site.List(ctx, "", func(o ObjectInfo) error { out[o.Key] = true; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	bundle := func(id string) map[string]bool {
+		out := map[string]bool{}
+		if err := st.ExportEach(ctx, id, func(name string, _ int64, body io.Reader) error {
+			out[name] = true
+			_, err := io.Copy(io.Discard, body)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	written, removed, err := PublishSnapshot(ctx, st, first.ID, site)
+	if err != nil || removed != 0 || written != len(bundle(first.ID)) {
+		t.Fatalf("first publish: %d written, %d removed, %v", written, removed, err)
+	}
+	if !files()["specs/prod/b/w/g.json"] {
+		t.Fatalf("the first publish lacks the document of prod/b/w/g: %v", files())
+	}
+	written, removed, err = PublishSnapshot(ctx, st, second.ID, site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bundle(second.ID)
+	stale := 0
+	for name := range bundle(first.ID) {
+		if !want[name] {
+			stale++
+		}
+	}
+	if written != len(want) || removed != stale || stale == 0 {
+		t.Fatalf("second publish: %d written, %d removed; want %d and %d", written, removed, len(want), stale)
+	}
+	got := files()
+	for name := range want {
+		if !got[name] {
+			t.Errorf("the second publish lacks %s", name)
+		}
+	}
+	for name := range got {
+		if !want[name] && name != "robots.txt" && name != PublishedListing {
+			t.Errorf("%s is left over from the first publish", name)
+		}
+	}
+	if !got["robots.txt"] {
+		t.Error("publishing removed an object it never wrote")
+	}
+	// A listing that is not ours stops the publish before anything is removed.
+	if err := site.Publish(ctx, PublishedListing, strings.NewReader("<html>"), 6, "text/html"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := PublishSnapshot(ctx, st, first.ID, site); err == nil || !strings.Contains(err.Error(), PublishedListing) {
+		t.Fatalf("publish over a foreign listing: %v, want an error naming it", err)
+	}
+}

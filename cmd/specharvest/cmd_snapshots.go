@@ -316,11 +316,11 @@ func snapshotsExport(ctx context.Context, e *env, args []string) error {
 		return st.Export(ctx, id, e.stdout)
 	}
 	if isS3Store(*out) {
-		n, err := publishSnapshot(ctx, st, id, *out)
+		written, removed, err := publishSnapshot(ctx, st, id, *out)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "published snapshot %s to %s (%d files)\n", id, *out, n)
+		fmt.Fprintf(e.stdout, "published snapshot %s to %s (%d files written, %d left over from an earlier publish removed)\n", id, *out, written, removed)
 		return nil
 	}
 	if err := st.ExportFile(ctx, id, *out); err != nil {

@@ -196,16 +196,17 @@ func openS3Store(ctx context.Context, loc string) (*output.Store, error) {
 
 // publishSnapshot uploads snapshot id's bundle to the bucket prefix loc
 // (settings from its query and the AWS_* environment), creating the
-// bucket when missing.
-func publishSnapshot(ctx context.Context, st *output.Store, id, loc string) (int, error) {
+// bucket when missing, and removes what an earlier publish wrote there
+// that this snapshot no longer has.
+func publishSnapshot(ctx context.Context, st *output.Store, id, loc string) (written, removed int, err error) {
 	cfg, err := s3ConfigFor(loc, S3Settings{}, os.LookupEnv)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	cfg.CreateBucket = true
 	dst, err := output.NewS3Backend(ctx, cfg)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	return output.PublishSnapshot(ctx, st, id, dst)
 }

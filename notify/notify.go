@@ -83,6 +83,9 @@ type RunSummary struct {
 	HeldBack int `json:"held_back,omitempty"`
 	// TooStale lists groups stale for longer than stale_max_age.
 	TooStale []string `json:"too_stale,omitempty"`
+	// ExcludedFromMerge lists the groups left out of the merged document
+	// (their document does not load), each as "key: reason".
+	ExcludedFromMerge []string `json:"excluded_from_merge,omitempty"`
 	// StaleCauses says why groups are not ok, one line per cause.
 	StaleCauses []string `json:"stale_causes,omitempty"`
 	// Page is where to read the report: the path or URL of index.html.
@@ -278,6 +281,9 @@ func capLists(s RunSummary) RunSummary {
 	if len(s.FailedGroups) > maxListedGroups {
 		s.FailedGroups = s.FailedGroups[:maxListedGroups]
 	}
+	if len(s.ExcludedFromMerge) > maxListedGroups {
+		s.ExcludedFromMerge = s.ExcludedFromMerge[:maxListedGroups]
+	}
 	return s
 }
 
@@ -343,6 +349,7 @@ func notifyText(s RunSummary) string {
 	}
 	list("Breaking", s.BreakingGroups)
 	list("Failed", s.FailedGroups)
+	list("Left out of the merged document", s.ExcludedFromMerge)
 	fmt.Fprintf(&b, "\n%d groups: %d ok, %d stale, %d failed, %d invalid", s.Groups, s.OK, s.Stale, s.Failed, s.Invalid)
 	switch {
 	case s.Page != "" && s.PageLocal:

@@ -726,9 +726,21 @@ components:
     Order: {type: object, properties: {id: {type: string}}}
 `
 	invalid := strings.Replace(valid, "schemas/Order'}", "schemas/Missing'}", 1)
+	var mu sync.Mutex
+	var texts []string
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ Text string }
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			t.Errorf("webhook body: %v", err)
+		}
+		mu.Lock()
+		texts = append(texts, body.Text)
+		mu.Unlock()
+	}))
+	defer receiver.Close()
 	storeDir := filepath.Join(dir, "store")
 	cfgPath := filepath.Join(dir, "specharvest.yaml")
-	cfg := fmt.Sprintf("store: %s\nsources:\n  - name: local\n    type: files\n    paths: [\"%s/specs/*.yaml\"]\n", storeDir, dir)
+	cfg := fmt.Sprintf("store: %s\nsources:\n  - name: local\n    type: files\n    paths: [\"%s/specs/*.yaml\"]\nnotify:\n  - url: %s/hook\n    on: [always]\n", storeDir, dir, receiver.URL)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -754,6 +766,11 @@ components:
 	if c == nil || !changesHave(c, diff.RuleDocumentBecameInvalid, diff.LevelBreaking, "Missing") {
 		t.Errorf("changes.json lacks a breaking document-became-invalid finding citing the error: %+v", c)
 	}
+	mu.Lock()
+	if n := len(texts); n != 2 || !strings.Contains(texts[1], "Left out of the merged document: local/-/-/orders") {
+		t.Errorf("the webhook of the night the document became invalid does not say it was left out of the merged document: %q", texts)
+	}
+	mu.Unlock()
 	res, c = night(valid)
 	if res.code != exitOK {
 		t.Errorf("the night the document read again exited %d, want 0\n%s", res.code, res.stderr)

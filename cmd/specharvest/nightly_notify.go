@@ -46,6 +46,11 @@ func (n *nightly) afterRun(ctx context.Context, started time.Time, res *nightlyR
 			summary.HeldBack += held
 		}
 		summary.TooStale = res.tooStale
+		if res.merge != nil {
+			for _, x := range res.merge.Excluded {
+				summary.ExcludedFromMerge = append(summary.ExcludedFromMerge, x.Key+": "+x.Reason)
+			}
+		}
 		var causes strings.Builder
 		printUnhealthyGroups(&causes, m.Specs, false)
 		for _, line := range strings.Split(strings.TrimSpace(causes.String()), "\n") {

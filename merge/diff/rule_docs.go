@@ -100,8 +100,38 @@ func operationChanges(item *wcmodel.PathItemChanges) map[string]*wcmodel.Operati
 	}
 }
 
+// mergeSorted is the sorted union of a and b. The usage lists it merges
+// are sorted already, and it runs for every component in each direction,
+// so sorted inputs are merged in one pass.
 func mergeSorted(a, b []string) []string {
-	out := append(slices.Clone(a), b...)
-	slices.Sort(out)
-	return slices.Compact(out)
+	if !slices.IsSorted(a) || !slices.IsSorted(b) {
+		out := append(slices.Clone(a), b...)
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	out := make([]string, 0, max(len(a), len(b)))
+	add := func(s string) {
+		if len(out) == 0 || out[len(out)-1] != s {
+			out = append(out, s)
+		}
+	}
+	for len(a) > 0 && len(b) > 0 {
+		if a[0] <= b[0] {
+			add(a[0])
+			a = a[1:]
+		} else {
+			add(b[0])
+			b = b[1:]
+		}
+	}
+	for _, s := range a {
+		add(s)
+	}
+	for _, s := range b {
+		add(s)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }

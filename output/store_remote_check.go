@@ -212,6 +212,8 @@ func (s *Store) remotePrune(ctx context.Context, plan *Plan) error {
 			if err := s.remote.Delete(ctx, blobKey(sha)); err != nil {
 				return fmt.Errorf("prune: remove blob %s: %w", sha, err)
 			}
+			// Only a cache entry: a failure costs one validation later.
+			_ = s.remote.Delete(ctx, validationCacheKey(sha))
 		}
 	}
 	for _, rel := range plan.Leftovers {

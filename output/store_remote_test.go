@@ -300,3 +300,54 @@ func TestPublishRemovesOnlyWhatItWroteBefore(t *testing.T) {
 		t.Fatalf("publish over a foreign listing: %v, want an error naming it", err)
 	}
 }
+
+// TestRemoteValidationCache: a store in object storage keeps validation
+// results like a folder store: a miss, then what was put, an entry
+// replaced by a newer one, and the entry of a blob removed by prune
+// removed with it.
+func TestRemoteValidationCache(t *testing.T) {
+	ctx := context.Background()
+	st := newS3Store(t)
+	first := commitSnapshot(t, st, t0, 1, "prod/a/w/g")
+	sha := first.Specs[0].SHA256
+	type facts struct{ Version, Operations int }
+	var got facts
+	if st.CachedValidation(ctx, sha, &got) {
+		t.Fatalf("a new store has a cache entry: %+v", got)
+	}
+	if err := st.PutCachedValidation(ctx, sha, facts{Version: 1, Operations: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if !st.CachedValidation(ctx, sha, &got) || got != (facts{1, 3}) {
+		t.Fatalf("after a put: %+v", got)
+	}
+	if err := st.PutCachedValidation(ctx, sha, facts{Version: 2, Operations: 4}); err != nil {
+		t.Fatal(err)
+	}
+	if !st.CachedValidation(ctx, sha, &got) || got != (facts{2, 4}) {
+		t.Fatalf("after a newer put: %+v", got)
+	}
+	if err := st.PutCachedValidation(ctx, "not-a-sha", facts{}); err == nil {
+		t.Fatal("a cache entry for a bad blob id was accepted")
+	}
+	// The next two snapshots no longer hold the document: prune removes
+	// its blob, and its cache entry with it.
+	commitSnapshot(t, st, t0.Add(24*time.Hour), 2, "prod/b/w/g")
+	commitSnapshot(t, st, t0.Add(48*time.Hour), 3, "prod/b/w/g")
+	plan, err := st.PlanPrune(ctx, Policy{KeepLast: 1}, t0.Add(72*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Prune(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	if st.HasBlob(ctx, sha, first.Specs[0].Bytes) {
+		t.Fatal("prune kept the blob no snapshot holds")
+	}
+	if st.CachedValidation(ctx, sha, &got) {
+		t.Fatalf("prune kept the cache entry of a removed blob: %+v", got)
+	}
+	if rep, err := st.Verify(ctx); err != nil || !rep.OK() {
+		t.Fatalf("verify after prune: %+v, %v", rep, err)
+	}
+}

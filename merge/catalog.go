@@ -11,27 +11,28 @@ import (
 )
 
 // CatalogFormat is the version of the catalog.json layout; it changes only
-// when a field changes meaning or disappears.
-const CatalogFormat = 1
+// when a field changes meaning or disappears. Format 2 left out what names
+// the snapshot (snapshot, previous, generated, timeline, changes.base):
+// the manifest beside it and snapshot.js say that, so the catalog of a
+// night that changed nothing is the same bytes as the night before.
+const CatalogFormat = 2
 
 // Catalog is the model behind catalog.json, api-catalog.json and
 // index.html: every group of one snapshot with what a reader needs to find
 // it, judge it and see what changed, plus totals per instance and
 // workspace. It is built by BuildCatalog and never mutated afterwards.
+// Nothing in it names its snapshot, so identical fleets give identical
+// catalogs.
 type Catalog struct {
-	Format    int       `json:"format"`
-	Snapshot  string    `json:"snapshot"`
-	Previous  string    `json:"previous,omitempty"`
-	Generated time.Time `json:"generated"`
-	Totals    Totals    `json:"totals"`
+	Format int    `json:"format"`
+	Totals Totals `json:"totals"`
 	// Instances holds the totals per instance and, inside, per workspace,
 	// in key order; the groups themselves are in Groups.
 	Instances []InstanceTotals `json:"instances"`
 	Groups    []CatalogGroup   `json:"groups"`
 	// Changes is nil for the first snapshot of a store: there is nothing to
 	// compare with.
-	Changes  *CatalogChanges `json:"changes,omitempty"`
-	Timeline []TimelineEntry `json:"timeline,omitempty"`
+	Changes *CatalogChanges `json:"changes,omitempty"`
 }
 
 // Totals counts groups by what a reader scans for first.
@@ -119,7 +120,6 @@ const (
 // CatalogChanges is what changed since the previous snapshot, the groups
 // with breaking findings first.
 type CatalogChanges struct {
-	Base    string               `json:"base"`
 	Summary diff.ChangeSummary   `json:"summary"`
 	Groups  []CatalogGroupChange `json:"groups"`
 }
@@ -137,35 +137,16 @@ type CatalogGroupChange struct {
 	Findings []diff.Finding `json:"findings,omitempty"`
 }
 
-// TimelineEntry is one recent snapshot with its counts, for the timeline
-// of the page.
-type TimelineEntry struct {
-	ID          string    `json:"id"`
-	Started     time.Time `json:"started"`
-	Specs       int       `json:"specs"`
-	OK          int       `json:"ok"`
-	Failed      int       `json:"failed"`
-	Stale       int       `json:"stale"`
-	Invalid     int       `json:"invalid"`
-	Operations  int       `json:"operations"`
-	Changed     int       `json:"changed"`
-	Breaking    int       `json:"breaking"`
-	NonBreaking int       `json:"non_breaking"`
-}
-
 // CatalogInput is everything BuildCatalog needs; the caller gathers it
 // from the manifest, the loaded documents and the diff.
 type CatalogInput struct {
-	Snapshot  string
-	Previous  string
-	Generated time.Time
+	// Snapshot is the snapshot being catalogued: the one in which its
+	// added and changed groups changed.
+	Snapshot string
 	// Groups has one entry per spec of the manifest.
 	Groups []CatalogGroupInput
 	// Changes is nil when there is no previous snapshot.
 	Changes *CatalogChangesInput
-	// Timeline lists recent snapshots, in any order; the catalog sorts it
-	// newest first.
-	Timeline []TimelineEntry
 }
 
 // CatalogGroupInput is one spec of the manifest, with what was read from
@@ -201,7 +182,6 @@ type CatalogGroupInput struct {
 // CatalogChangesInput is the diff of this snapshot against the previous
 // one, in the shape of changes.json.
 type CatalogChangesInput struct {
-	Base    string
 	Summary diff.ChangeSummary
 	Groups  []CatalogGroupChangeInput
 }
@@ -220,9 +200,6 @@ type CatalogGroupChangeInput struct {
 func BuildCatalog(in CatalogInput) *Catalog {
 	c := &Catalog{
 		Format:    CatalogFormat,
-		Snapshot:  in.Snapshot,
-		Previous:  in.Previous,
-		Generated: in.Generated.UTC(),
 		Groups:    make([]CatalogGroup, 0, len(in.Groups)),
 		Instances: []InstanceTotals{},
 	}
@@ -286,7 +263,6 @@ func BuildCatalog(in CatalogInput) *Catalog {
 
 	if in.Changes != nil {
 		c.Changes = &CatalogChanges{
-			Base:    in.Changes.Base,
 			Summary: in.Changes.Summary,
 			Groups:  make([]CatalogGroupChange, 0, len(in.Changes.Groups)),
 		}
@@ -315,9 +291,6 @@ func BuildCatalog(in CatalogInput) *Catalog {
 			return a.Key < b.Key
 		})
 	}
-
-	c.Timeline = append([]TimelineEntry(nil), in.Timeline...)
-	sort.SliceStable(c.Timeline, func(i, j int) bool { return c.Timeline[i].ID > c.Timeline[j].ID })
 	return c
 }
 

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -69,9 +68,7 @@ func catalogTestInput() CatalogInput {
 		return out
 	}
 	return CatalogInput{
-		Snapshot:  "20261127T020000Z",
-		Previous:  "20261126T020000Z",
-		Generated: time.Date(2026, 11, 27, 3, 0, 0, 0, time.FixedZone("CET", 3600)),
+		Snapshot: "20261127T020000Z",
 		Groups: []CatalogGroupInput{
 			{Key: "prod/b/ws2/zeta", Source: "prod", Instance: "b", Workspace: "ws2", Group: "zeta", Status: "ok", SHA256: "aa", Valid: true, Operations: ops(2), ChangedIn: "20261101T020000Z"},
 			{Key: "prod/a/ws1/alpha", Source: "prod", Instance: "a", Workspace: "ws1", Group: "alpha", Status: "ok", SHA256: "bb", Valid: true, Operations: ops(3), Tags: []string{"x", "a", "x"}},
@@ -80,7 +77,6 @@ func catalogTestInput() CatalogInput {
 			{Key: "files/-/-/spec", Source: "files", Group: "spec", Status: "ok", SHA256: "dd", Valid: true, Operations: ops(1), ChangedIn: "20261001T020000Z"},
 		},
 		Changes: &CatalogChangesInput{
-			Base:    "20261126T020000Z",
 			Summary: diff.ChangeSummary{GroupsAdded: 1, GroupsRemoved: 1, GroupsChanged: 1, GroupsStale: 1, Breaking: 3, NonBreaking: 2},
 			Groups: []CatalogGroupChangeInput{
 				{Key: "prod/a/ws1/alpha", Change: "added"},
@@ -94,7 +90,6 @@ func catalogTestInput() CatalogInput {
 				{Key: "prod/old/ws/gone", Change: "removed", Findings: []diff.Finding{{ID: "api-group-removed", Level: diff.LevelBreaking, Message: "gone"}}},
 			},
 		},
-		Timeline: []TimelineEntry{{ID: "20261125T020000Z"}, {ID: "20261127T020000Z"}, {ID: "20261126T020000Z"}},
 	}
 }
 
@@ -194,15 +189,22 @@ func TestBuildCatalog(t *testing.T) {
 		t.Errorf("zeta counts: %+v", g)
 	}
 
-	var timeline []string
-	for _, e := range c.Timeline {
-		timeline = append(timeline, e.ID)
+	if c.Format != CatalogFormat {
+		t.Errorf("format %d", c.Format)
 	}
-	if !reflect.DeepEqual(timeline, []string{"20261127T020000Z", "20261126T020000Z", "20261125T020000Z"}) {
-		t.Errorf("timeline is not newest first: %v", timeline)
+	// Nothing names the snapshot: another snapshot of the same fleet and
+	// changes (the groups' ChangedIn aside) gives the same bytes.
+	in := catalogTestInput()
+	for i := range in.Groups {
+		if in.Groups[i].ChangedIn == "" {
+			in.Groups[i].ChangedIn = in.Snapshot
+		}
 	}
-	if c.Generated.Location() != time.UTC || c.Format != CatalogFormat {
-		t.Errorf("generated %v, format %d", c.Generated, c.Format)
+	in.Changes.Groups = nil
+	night, _ := json.Marshal(BuildCatalog(in))
+	in.Snapshot = "20261128T020000Z"
+	if next, _ := json.Marshal(BuildCatalog(in)); string(night) != string(next) {
+		t.Errorf("the catalog names its snapshot:\n%s\n%s", night, next)
 	}
 }
 
@@ -226,7 +228,7 @@ func TestBuildCatalogIsDeterministicAndPure(t *testing.T) {
 
 func TestBuildCatalogFirstSnapshot(t *testing.T) {
 	in := catalogTestInput()
-	in.Previous, in.Changes = "", nil
+	in.Changes = nil
 	c := BuildCatalog(in)
 	if c.Changes != nil {
 		t.Error("a first snapshot has no changes")

@@ -2,16 +2,13 @@ package output
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
-	"sort"
 	"strings"
 
 	"github.com/specharvest/specharvest/merge"
-	"github.com/specharvest/specharvest/merge/diff"
 )
 
 // Catalog file names inside a snapshot.
@@ -208,51 +205,4 @@ func resolverFor(baseURL string) (func(string) string, error) {
 		}
 		return base.ResolveReference(r).String()
 	}, nil
-}
-
-// changesFile is the part of changes.json the timeline needs.
-type changesFile struct {
-	Summary diff.ChangeSummary `json:"summary"`
-}
-
-// Timeline lists the last limit complete snapshots of a store, newest
-// first, with their counts and the summary of their changes.json when they
-// have one. A snapshot whose changes.json is missing or unreadable still
-// appears, with no change counts: the timeline is a view, not a check.
-func Timeline(ctx context.Context, s *Store, limit int) ([]merge.TimelineEntry, error) {
-	infos, err := s.Snapshots(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sort.SliceStable(infos, func(i, j int) bool { return infos[i].ID > infos[j].ID })
-	if limit > 0 && len(infos) > limit {
-		infos = infos[:limit]
-	}
-	out := make([]merge.TimelineEntry, 0, len(infos))
-	for _, info := range infos {
-		e := merge.TimelineEntry{
-			ID:         info.ID,
-			Started:    info.Started,
-			Specs:      info.Summary.Specs,
-			OK:         info.Summary.OK,
-			Failed:     info.Summary.Failed,
-			Stale:      info.Summary.Stale,
-			Invalid:    info.Summary.Invalid,
-			Operations: info.Summary.Operations,
-		}
-		data, err := s.ReadSnapshotFile(ctx, info.ID, ChangesFile)
-		switch {
-		case err == nil:
-			var cf changesFile
-			if json.Unmarshal(data, &cf) == nil {
-				e.Changed = cf.Summary.GroupsAdded + cf.Summary.GroupsRemoved + cf.Summary.GroupsChanged
-				e.Breaking = cf.Summary.Breaking
-				e.NonBreaking = cf.Summary.NonBreaking
-			}
-		case ctx.Err() != nil:
-			return nil, ctx.Err()
-		}
-		out = append(out, e)
-	}
-	return out, nil
 }

@@ -20,10 +20,8 @@ const hostileName = `</script><script>window.__pwned=1</script><img src=x onerro
 func catalogFixtureInput(groups int) merge.CatalogInput {
 	rng := rand.New(rand.NewPCG(7, uint64(groups)))
 	in := merge.CatalogInput{
-		Snapshot:  "20261127T020000Z",
-		Previous:  "20261126T020000Z",
-		Generated: time.Date(2026, 11, 27, 2, 3, 4, 0, time.UTC),
-		Changes:   &merge.CatalogChangesInput{Base: "20261126T020000Z"},
+		Snapshot: fixtureSnapshot,
+		Changes:  &merge.CatalogChangesInput{},
 	}
 	methods := []string{"get", "post", "put", "delete", "patch"}
 	resources := []string{"books", "authors", "orders", "invoices", "users", "carts", "reviews", "shelves"}
@@ -99,12 +97,22 @@ func catalogFixtureInput(groups int) merge.CatalogInput {
 			}
 		}
 	}
+	return in
+}
+
+// fixtureSnapshot is the snapshot the fixture catalog belongs to.
+const fixtureSnapshot = "20261127T020000Z"
+
+// catalogFixtureSnapshot is the snapshot.js beside the fixture catalog of
+// that many groups: its snapshot, the one before and a week's timeline.
+func catalogFixtureSnapshot(groups int) SnapshotPage {
+	p := SnapshotPage{Snapshot: fixtureSnapshot, Previous: "20261126T020000Z", Generated: time.Date(2026, 11, 27, 2, 3, 4, 0, time.UTC)}
 	for d := 0; d < 7; d++ {
-		in.Timeline = append(in.Timeline, merge.TimelineEntry{
+		p.Timeline = append(p.Timeline, TimelineEntry{
 			ID:      fmt.Sprintf("202611%02dT020000Z", 27-d),
 			Started: time.Date(2026, 11, 27-d, 2, 0, 0, 0, time.UTC),
-			Specs:   groups, OK: groups - d, Failed: d, Operations: groups * 20, Changed: d * 2, Breaking: d % 3,
+			Specs:   groups, OK: groups - d, Failed: d, Operations: groups * 20, Changed: d * 2, Breaking: d % 3, Compared: true,
 		})
 	}
-	return in
+	return p
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"time"
 
 	"github.com/specharvest/specharvest/merge"
 	"github.com/specharvest/specharvest/merge/diff"
@@ -29,15 +28,14 @@ type pageGroup struct {
 	Ops      [][]any `json:"ops,omitempty"`
 }
 
+// pageData names no snapshot: the page reads its snapshot's id, times and
+// timeline from snapshot.js, so the page of a night that changed nothing
+// is the same bytes as the night before.
 type pageData struct {
-	Snapshot  string                 `json:"snapshot"`
-	Previous  string                 `json:"previous,omitempty"`
-	Generated time.Time              `json:"generated"`
 	Totals    merge.Totals           `json:"totals"`
 	Instances []merge.InstanceTotals `json:"instances"`
 	Groups    []pageGroup            `json:"groups"`
 	Changes   *merge.CatalogChanges  `json:"changes"`
-	Timeline  []merge.TimelineEntry  `json:"timeline"`
 }
 
 // pageView is what the page template fills in. Data, Script and Style are
@@ -45,13 +43,11 @@ type pageData struct {
 // \u003e and \u0026, so no name in any spec can close the script element
 // it sits in.
 type pageView struct {
-	Snapshot  string
-	Previous  string
-	Generated string
-	Policy    string
-	Style     template.CSS
-	Script    template.JS
-	Data      template.JS
+	SnapshotScript string
+	Policy         string
+	Style          template.CSS
+	Script         template.JS
+	Data           template.JS
 }
 
 // WriteCatalogHTML writes index.html: one self-contained page — no
@@ -63,7 +59,8 @@ type pageView struct {
 // JSON and rendered by the page's own script, which builds the operations
 // of a group only when it is opened, so the page stays quick at thousands
 // of groups. A Content-Security-Policy allowing only the page's own script
-// and style by hash backs up the escaping.
+// and style by hash (and scripts of its own folder: snapshot.js) backs up
+// the escaping.
 func WriteCatalogHTML(w io.Writer, c *merge.Catalog) error {
 	style, err := catalogAssets.ReadFile("assets/catalog.css")
 	if err != nil {
@@ -82,11 +79,9 @@ func WriteCatalogHTML(w io.Writer, c *merge.Catalog) error {
 		return fmt.Errorf("encode page data: %w", err)
 	}
 	view := pageView{
-		Snapshot:  c.Snapshot,
-		Previous:  c.Previous,
-		Generated: c.Generated.UTC().Format("2006-01-02 15:04 UTC"),
+		SnapshotScript: SnapshotScript,
 		Policy: "default-src 'none'; img-src data:; base-uri 'none'; form-action 'none'; " +
-			"style-src " + cspHash(style) + "; script-src " + cspHash(script),
+			"style-src " + cspHash(style) + "; script-src 'self' " + cspHash(script),
 		Style:  template.CSS(style),
 		Script: template.JS(script),
 		Data:   template.JS(data),
@@ -108,20 +103,13 @@ func cspHash(content []byte) string {
 
 func pageDataOf(c *merge.Catalog) pageData {
 	p := pageData{
-		Snapshot:  c.Snapshot,
-		Previous:  c.Previous,
-		Generated: c.Generated,
 		Totals:    c.Totals,
 		Instances: c.Instances,
 		Groups:    make([]pageGroup, 0, len(c.Groups)),
 		Changes:   c.Changes,
-		Timeline:  c.Timeline,
 	}
 	if p.Instances == nil {
 		p.Instances = []merge.InstanceTotals{}
-	}
-	if p.Timeline == nil {
-		p.Timeline = []merge.TimelineEntry{}
 	}
 	for _, g := range c.Groups {
 		pg := pageGroup{CatalogGroup: g}

@@ -26,10 +26,11 @@ func TestCatalogPageInBrowser(t *testing.T) {
 	c := merge.BuildCatalog(in)
 
 	root := t.TempDir()
-	snapDir := filepath.Join(root, "snapshots", c.Snapshot)
+	snapDir := filepath.Join(root, "snapshots", fixtureSnapshot)
 	if err := os.MkdirAll(snapDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	writeSnapshotScript(t, snapDir, catalogFixtureSnapshot(groups))
 	f, err := os.Create(filepath.Join(snapDir, CatalogHTML))
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +43,7 @@ func TestCatalogPageInBrowser(t *testing.T) {
 	}
 	srv := httptest.NewServer(http.FileServer(http.Dir(root)))
 	defer srv.Close()
-	pageURL := srv.URL + "/snapshots/" + c.Snapshot + "/" + CatalogHTML
+	pageURL := srv.URL + "/snapshots/" + fixtureSnapshot + "/" + CatalogHTML
 
 	browser := browsertest.Open(t, 90*time.Second)
 	tab := browser.Ctx

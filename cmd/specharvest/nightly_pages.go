@@ -11,8 +11,9 @@ import (
 
 // writePages writes the pages that sit next to index.html: the API
 // reference page and its renderer (identical every night, so stored
-// once), the change explorer and the history page drawn from the last
-// snapshots.
+// once), the change explorer, the history page drawn from the last
+// snapshots, and snapshot.js, the one report that names the snapshot and
+// its timeline, which index.html and history.html read when they load.
 func (n *nightly) writePages(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, prev, m *output.Manifest, changes *diff.Changes) error {
 	files, err := output.SharedFiles()
 	if err != nil {
@@ -40,7 +41,19 @@ func (n *nightly) writePages(ctx context.Context, store *output.Store, snap *out
 	if err := output.WriteHistoryHTML(&b, hist); err != nil {
 		return fmt.Errorf("render %s: %w", output.HistoryFile, err)
 	}
-	return snap.WriteFile(ctx, output.HistoryFile, b.Bytes())
+	if err := snap.WriteFile(ctx, output.HistoryFile, b.Bytes()); err != nil {
+		return err
+	}
+	timeline, err := output.Timeline(ctx, store, output.HistorySnapshots-1)
+	if err != nil {
+		// The timeline is a view; the snapshot still names itself.
+		n.logger.Warn("read the snapshot timeline", "err", err)
+	}
+	b.Reset()
+	if err := output.WriteSnapshotScript(&b, output.SnapshotPageOf(m, changes, timeline)); err != nil {
+		return err
+	}
+	return snap.WriteFile(ctx, output.SnapshotScript, b.Bytes())
 }
 
 // manifestDocuments reads the stored documents of a manifest's groups.

@@ -14,15 +14,14 @@ import (
 
 // Report files of a snapshot besides the manifest.
 const (
-	mergedJSONFile   = "merged.json"
-	mergedYAMLFile   = "merged.yaml"
-	mergeReportFile  = "merge-report.json"
-	changesJSONFile  = "changes.json"
-	changesMDFile    = "CHANGES.md"
-	catalogJSONFile  = "catalog.json"
-	apiCatalogFile   = "api-catalog.json"
-	catalogHTMLFile  = "index.html"
-	timelineSnapshot = 30
+	mergedJSONFile  = "merged.json"
+	mergedYAMLFile  = "merged.yaml"
+	mergeReportFile = "merge-report.json"
+	changesJSONFile = "changes.json"
+	changesMDFile   = "CHANGES.md"
+	catalogJSONFile = "catalog.json"
+	apiCatalogFile  = "api-catalog.json"
+	catalogHTMLFile = "index.html"
 )
 
 // writeReports writes merged.*, changes.*, catalog.* and index.html into
@@ -60,7 +59,7 @@ func (n *nightly) writeReports(ctx context.Context, store *output.Store, snap *o
 }
 
 func (n *nightly) writeCatalog(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, m *output.Manifest, facts *factsCache, changes *diff.Changes, excluded map[string]string) error {
-	in := merge.CatalogInput{Snapshot: m.ID, Previous: m.Previous, Generated: m.Started}
+	in := merge.CatalogInput{Snapshot: m.ID}
 	for _, s := range m.Specs {
 		g := output.CatalogGroupOf(s)
 		g.ExcludedFromMerge = excluded[s.Key]
@@ -73,11 +72,6 @@ func (n *nightly) writeCatalog(ctx context.Context, store *output.Store, snap *o
 	if changes != nil {
 		in.Changes = catalogChanges(changes)
 	}
-	timeline, err := output.Timeline(ctx, store, timelineSnapshot-1)
-	if err != nil {
-		n.logger.Warn("read the snapshot timeline", "err", err)
-	}
-	in.Timeline = append(timeline, timelineEntryOf(m, changes))
 	cat := merge.BuildCatalog(in)
 	for name, write := range map[string]func(*bytes.Buffer) error{
 		catalogJSONFile: func(b *bytes.Buffer) error { return output.WriteCatalogJSON(b, cat) },
@@ -95,19 +89,9 @@ func (n *nightly) writeCatalog(ctx context.Context, store *output.Store, snap *o
 	return nil
 }
 
-func timelineEntryOf(m *output.Manifest, c *diff.Changes) merge.TimelineEntry {
-	t := merge.TimelineEntry{ID: m.ID, Started: m.Started, Specs: m.Summary.Specs, OK: m.Summary.OK,
-		Failed: m.Summary.Failed, Stale: m.Summary.Stale, Invalid: m.Summary.Invalid, Operations: m.Summary.Operations}
-	if c != nil {
-		t.Changed = c.Summary.GroupsChanged + c.Summary.GroupsAdded + c.Summary.GroupsRemoved
-		t.Breaking, t.NonBreaking = c.Summary.Breaking, c.Summary.NonBreaking
-	}
-	return t
-}
-
 // catalogChanges gives the catalog the diff in its own input shape.
 func catalogChanges(c *diff.Changes) *merge.CatalogChangesInput {
-	in := &merge.CatalogChangesInput{Base: c.Base, Summary: c.Summary}
+	in := &merge.CatalogChangesInput{Summary: c.Summary}
 	for _, g := range c.Groups {
 		in.Groups = append(in.Groups, merge.CatalogGroupChangeInput{Key: g.Key, Change: g.Change, Error: g.Error, Findings: g.Changes})
 	}

@@ -6,6 +6,10 @@
   // written with textContent, never as HTML, so names taken from specs
   // cannot inject markup or script.
   var data = JSON.parse(document.getElementById('catalog-data').textContent);
+  // What names the snapshot (its id, the one it was compared with, when it
+  // was made, the timeline) comes from snapshot.js beside the page, so the
+  // page itself is the same bytes on every night that changed nothing.
+  var snap = window.specharvestSnapshot || {};
   var groups = data.groups || [];
   var changeOf = {};
   ((data.changes && data.changes.groups) || []).forEach(function (c) { changeOf[c.key] = c; });
@@ -351,7 +355,7 @@
     p.appendChild(el('strong', s.breaking ? 'l-breaking' : '', plural(s.breaking || 0, 'breaking change')));
     p.appendChild(document.createTextNode(' · ' + (s.non_breaking || 0) + ' non-breaking · ' +
       (s.groups_added || 0) + ' added · ' + (s.groups_removed || 0) + ' removed · ' +
-      (s.groups_changed || 0) + ' changed · ' + (s.groups_stale || 0) + ' stale, since ' + (c.base || data.previous || 'the previous snapshot')));
+      (s.groups_changed || 0) + ' changed · ' + (s.groups_stale || 0) + ' stale, since ' + (snap.previous || 'the previous snapshot')));
     box.appendChild(p);
     var list = c.groups || [];
     if (!list.length) {
@@ -433,7 +437,7 @@
   // ---- timeline -----------------------------------------------------------
   function renderTimeline() {
     var box = document.getElementById('timeline-body');
-    var t = data.timeline || [];
+    var t = (snap.timeline || []).slice(0, 30);
     if (!t.length) {
       box.appendChild(el('p', 'muted', 'No earlier snapshots recorded.'));
       return;
@@ -447,7 +451,7 @@
     });
     table.appendChild(head);
     t.forEach(function (e) {
-      var tr = el('tr', e.id === data.snapshot ? 'current' : '');
+      var tr = el('tr', e.id === snap.snapshot ? 'current' : '');
       tr.appendChild(el('td', 'mono', e.id));
       var bar = el('div', 'bar');
       var total = e.specs || 1;
@@ -485,6 +489,21 @@
       }
     }
   }
+
+  (function renderSnapshot() {
+    var meta = document.getElementById('snapshot-meta');
+    if (!snap.snapshot) {
+      meta.textContent = 'The snapshot this catalog belongs to is named in ' + 'snapshot.js and manifest.json beside this page.';
+      return;
+    }
+    document.title = 'API catalog · ' + snap.snapshot;
+    meta.appendChild(document.createTextNode('Snapshot '));
+    meta.appendChild(el('strong', '', snap.snapshot));
+    var rest = '';
+    if (snap.previous) { rest += ' · compared with ' + snap.previous; }
+    if (snap.generated) { rest += ' · generated ' + String(snap.generated).slice(0, 16).replace('T', ' ') + ' UTC'; }
+    meta.appendChild(document.createTextNode(rest));
+  })();
 
   renderChanges();
   buildTree();

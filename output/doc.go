@@ -140,6 +140,17 @@
 //   - changes.html (WriteChangesHTML): each finding's fragment before and
 //     after, found with Locate and aligned with SideBySide;
 //   - history.html (WriteHistoryHTML): the fleet timeline and the group
-//     charts, SVG drawn here (FleetTimelineSVG, GroupChartSVG) from a
-//     History that LoadHistory reads one snapshot at a time.
+//     charts, drawn as SVG by the page's script from each group's states
+//     (runs of equal nights of a History that LoadHistory reads one
+//     snapshot at a time);
+//   - snapshot.js (WriteSnapshotScript, SnapshotPageOf): the only report
+//     that names its snapshot — id, previous, time and the timeline of
+//     the last HistorySnapshots — which index.html and history.html load
+//     with a script element. Everything else that holds the fleet
+//     (catalog.json, api-catalog.json, index.html, history.html, the
+//     merged document) names no snapshot, so a night that changed nothing
+//     writes the same bytes as the night before and the store keeps one
+//     copy: such a night adds its manifest and reports whose size does
+//     not depend on the fleet (snapshot.js, changes.json, CHANGES.md,
+//     changes.html).
 package output

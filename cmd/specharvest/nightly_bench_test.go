@@ -46,7 +46,12 @@ func diskUsage(tb testing.TB, dir string) int64 {
 // BenchmarkUnchangedNights runs the nightly job 30 times over an unchanged
 // 500-group fleet (SPECHARVEST_BENCH_GROUPS=N for another multiple of 50)
 // and reports what the 29 later runs cost against the first: store growth
-// (aim ≤ 1.05×) and wall time (aim ≤ 0.05×).
+// (aim ≤ 1.05×) and wall time (aim ≤ 0.05×). The fleet is the simulator's
+// small groups (about 17 KB each) over loopback HTTP, or with
+// SPECHARVEST_BENCH_REAL_SIZE=1 real-size groups built from the Xano
+// fixtures (about 220 KB each) read as files. An unchanged night adds its
+// manifest, about 500 bytes a group, so the small groups show the
+// manifest's share at its largest.
 func BenchmarkUnchangedNights(b *testing.B) {
 	groups := 500
 	if v := os.Getenv("SPECHARVEST_BENCH_GROUPS"); v != "" {
@@ -58,13 +63,22 @@ func BenchmarkUnchangedNights(b *testing.B) {
 	}
 	for i := 0; i < b.N; i++ {
 		ctx := context.Background()
-		// Five instances of ten groups per workspace; the workspaces make up the count.
-		srv, err := xanotest.Start(ctx, xanotest.Options{Fleet: xanotest.Generate(xanotest.GenOptions{Seed: 11, Instances: 5, Workspaces: groups / 50, Groups: 10, Endpoints: 8})})
-		if err != nil {
-			b.Fatal(err)
-		}
 		dir := b.TempDir()
-		cfg := &Config{Store: dir, Sources: []SourceConfig{{Name: "bench", Type: harvest.SourceXano, Master: srv.Master(), APIKey: srv.APIKey()}}}
+		var source SourceConfig
+		if os.Getenv("SPECHARVEST_BENCH_REAL_SIZE") != "" {
+			fleet := b.TempDir()
+			writeRealSizeFleet(b, fleet, groups, 7)
+			source = SourceConfig{Name: "bench", Type: harvest.SourceFiles, Paths: []string{fleet + "/**/*.json"}}
+		} else {
+			// Five instances of ten groups per workspace; the workspaces make up the count.
+			srv, err := xanotest.Start(ctx, xanotest.Options{Fleet: xanotest.Generate(xanotest.GenOptions{Seed: 11, Instances: 5, Workspaces: groups / 50, Groups: 10, Endpoints: 8})})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer srv.Close()
+			source = SourceConfig{Name: "bench", Type: harvest.SourceXano, Master: srv.Master(), APIKey: srv.APIKey()}
+		}
+		cfg := &Config{Store: dir, Sources: []SourceConfig{source}}
 		n := &nightly{cfg: cfg, storeDir: dir, logger: slog.New(slog.NewTextHandler(io.Discard, nil)), now: time.Now}
 
 		start := time.Now()
@@ -88,7 +102,6 @@ func BenchmarkUnchangedNights(b *testing.B) {
 			}
 		}
 		allRuns := diskUsage(b, dir)
-		srv.Close()
 		rerun := later / (nights - 1)
 		b.ReportMetric(float64(oneRun)/1e6, "MB-after-1-run")
 		b.ReportMetric(float64(allRuns)/1e6, "MB-after-30-runs")

@@ -65,3 +65,43 @@ func TestSnapshotPageOfKeepsTheWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestHistoryPageIsTheSameWhenTheWindowSlidesOverUnchangedNights is the
+// history page's part of the law of an unchanged night: its data names no
+// column, so once the last change has left the window of the last
+// HistorySnapshots, each further unchanged night gives the same bytes,
+// although every window starts at another snapshot. Windows that see
+// different changes give different pages.
+func TestHistoryPageIsTheSameWhenTheWindowSlidesOverUnchangedNights(t *testing.T) {
+	const groups, nights = 30, HistorySnapshots + 25
+	full := syntheticHistory(groups, nights)
+	// From night 20 on nothing changes: every group keeps its last state.
+	for g := range full.Groups {
+		for col := 20; col < nights; col++ {
+			full.Groups[g].Cells[col] = full.Groups[g].Cells[19]
+			full.Groups[g].Cells[col].Change, full.Groups[g].Cells[col].Breaking = "", 0
+			full.Groups[g].Cells[col].Warning, full.Groups[g].Cells[col].Info = 0, 0
+		}
+	}
+	window := func(end int) []byte {
+		h := &History{Snapshots: full.Snapshots[end-HistorySnapshots : end]}
+		for _, g := range full.Groups {
+			h.Groups = append(h.Groups, HistoryGroup{Key: g.Key, SHA256: g.SHA256, Cells: g.Cells[end-HistorySnapshots : end]})
+		}
+		var b bytes.Buffer
+		if err := WriteHistoryHTML(&b, h); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	// Windows ending after night 20+HistorySnapshots hold no change at all;
+	// the ones before still see night 20 and earlier.
+	for end := 21 + HistorySnapshots; end < nights; end++ {
+		if !bytes.Equal(window(end), window(end+1)) {
+			t.Fatalf("the page of the window ending at night %d differs from the one ending a night later, which changed nothing", end)
+		}
+	}
+	if bytes.Equal(window(HistorySnapshots), window(HistorySnapshots+1)) {
+		t.Error("two windows that see different changes give the same page")
+	}
+}

@@ -175,22 +175,26 @@ func (s *Store) ReadBlob(ctx context.Context, sha string) ([]byte, error) {
 	if !validSHA(sha) {
 		return nil, fmt.Errorf("read blob: invalid blob id %q", sha)
 	}
+	var data []byte
+	var err error
 	if s.remote != nil {
-		data, err := s.readObject(ctx, blobKey(sha))
+		data, err = s.readObject(ctx, blobKey(sha))
 		if errors.Is(err, ErrObjectNotFound) {
-			return nil, fmt.Errorf("read blob %s: %w", sha, ErrNoBlob)
+			err = fs.ErrNotExist
 		}
-		if err != nil {
-			return nil, fmt.Errorf("read blob %s: %w", sha, err)
-		}
-		return data, nil
+	} else {
+		data, err = os.ReadFile(s.blobPath(sha))
 	}
-	data, err := os.ReadFile(s.blobPath(sha))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read blob %s: %w", sha, ErrNoBlob)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", sha, err)
+	}
+	// A blob is its hash: bytes that hash to something else were damaged
+	// in the store, and nothing built from them may pass for the document.
+	if got := sha256.Sum256(data); hex.EncodeToString(got[:]) != sha {
+		return nil, fmt.Errorf("read blob %s: %w (its content hashes to %s); run specharvest verify", sha, ErrDamagedBlob, hex.EncodeToString(got[:]))
 	}
 	return data, nil
 }
@@ -219,6 +223,9 @@ func (s *Store) openBlob(ctx context.Context, sha string) (io.ReadCloser, int64,
 
 // ErrNoBlob means a blob is not in the store.
 var ErrNoBlob = errors.New("no such blob")
+
+// ErrDamagedBlob is a blob whose bytes no longer hash to its name.
+var ErrDamagedBlob = errors.New("the blob is damaged")
 
 // contextReader stops a long copy when ctx is cancelled.
 type contextReader struct {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -349,5 +350,53 @@ func TestRemoteValidationCache(t *testing.T) {
 	}
 	if rep, err := st.Verify(ctx); err != nil || !rep.OK() {
 		t.Fatalf("verify after prune: %+v, %v", rep, err)
+	}
+}
+
+// TestReadBlobRefusesDamagedBytes: on either kind of store, a blob whose
+// bytes were changed in place (same size, other content) is refused on
+// read with ErrDamagedBlob, never handed on as the document.
+func TestReadBlobRefusesDamagedBytes(t *testing.T) {
+	ctx := context.Background()
+	doc := specDoc("prod/a/w/g", 1)
+	damaged := bytes.Replace(doc, []byte(`"1"`), []byte(`"2"`), 1)
+	if len(damaged) != len(doc) || bytes.Equal(damaged, doc) {
+		t.Fatal("the damage must keep the size and change the bytes")
+	}
+	local, err := Create(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, st := range map[string]*Store{"folder": local, "bucket": newS3Store(t)} {
+		t.Run(name, func(t *testing.T) {
+			sha, _, err := st.PutBlobBytes(ctx, doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := st.ReadBlob(ctx, sha); err != nil || !bytes.Equal(got, doc) {
+				t.Fatalf("an intact blob: %q, %v", got, err)
+			}
+			if st.remote != nil {
+				if err := st.remote.Delete(ctx, blobKey(sha)); err != nil {
+					t.Fatal(err)
+				}
+				if err := st.remote.PutIfAbsent(ctx, blobKey(sha), bytes.NewReader(damaged), int64(len(damaged))); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				path := st.blobPath(sha)
+				_ = os.Chmod(path, 0o644)
+				if err := os.WriteFile(path, damaged, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := st.ReadBlob(ctx, sha)
+			if !errors.Is(err, ErrDamagedBlob) || got != nil {
+				t.Fatalf("a damaged blob read as %q, %v; want ErrDamagedBlob", got, err)
+			}
+			if !strings.Contains(err.Error(), sha) || !strings.Contains(err.Error(), "verify") {
+				t.Errorf("the error does not name the blob and the way out: %v", err)
+			}
+		})
 	}
 }

@@ -124,15 +124,9 @@ const maxTreeDepth = 512
 
 func parseTree(data []byte) (*tnode, error) {
 	if isJSON(data) {
-		// Duplicate names are kept in order, as the diff's parser reads
-		// them; not checking for them is also much faster.
-		dec := jsontext.NewDecoder(bytes.NewReader(data), jsontext.AllowDuplicateNames(true))
-		n, err := parseJSON(dec, 0)
+		n, err := scanJSON(data)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", errNoPrune, err)
-		}
-		if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%w: data after the document", errNoPrune)
 		}
 		return n, nil
 	}
@@ -144,51 +138,6 @@ func parseTree(data []byte) (*tnode, error) {
 		return nil, fmt.Errorf("%w: not one YAML document", errNoPrune)
 	}
 	return fromYAML(doc.Content[0], 0)
-}
-
-func parseJSON(dec *jsontext.Decoder, depth int) (*tnode, error) {
-	if depth > maxTreeDepth {
-		return nil, errors.New("too deep")
-	}
-	tok, err := dec.ReadToken()
-	if err != nil {
-		return nil, err
-	}
-	switch tok.Kind() {
-	case '{':
-		n := &tnode{kind: 'o'}
-		for dec.PeekKind() != '}' {
-			key, err := dec.ReadToken()
-			if err != nil {
-				return nil, err
-			}
-			// A token is valid only until the decoder moves on.
-			name := key.String()
-			value, err := parseJSON(dec, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			n.keys = append(n.keys, name)
-			n.items = append(n.items, value)
-		}
-		_, err := dec.ReadToken()
-		return n, err
-	case '[':
-		n := &tnode{kind: 'a'}
-		for dec.PeekKind() != ']' {
-			value, err := parseJSON(dec, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			n.items = append(n.items, value)
-		}
-		_, err := dec.ReadToken()
-		return n, err
-	case '"':
-		return &tnode{kind: 's', text: tok.String()}, nil
-	default:
-		return &tnode{kind: 'l', text: tok.String()}, nil
-	}
 }
 
 func fromYAML(y *yaml.Node, depth int) (*tnode, error) {

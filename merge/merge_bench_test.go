@@ -149,7 +149,7 @@ func BenchmarkMergeStreamXano(b *testing.B) {
 		key := fmt.Sprintf("prod/ws%d/group-%02d", i%5, i)
 		stream[i] = StreamInput{Key: key, Instance: "prod", Workspace: fmt.Sprintf("ws%d", i%5), Group: fmt.Sprintf("group-%02d", i), Digest: DigestOf(docs[i%2])}
 	}
-	load := func(i int) (*openapi3.T, error) { return docs[i%2], nil }
+	load := func(i int, each func(*openapi3.T) error) error { return each(docs[i%2]) }
 	var jsonOut, yamlOut bytes.Buffer
 	for b.Loop() {
 		jsonOut.Reset()

@@ -28,31 +28,45 @@ type Digest struct {
 
 // DigestOf digests a loaded document.
 func DigestOf(doc *openapi3.T) *Digest {
-	sk := &openapi3.T{OpenAPI: doc.OpenAPI, Servers: doc.Servers, Tags: doc.Tags}
-	if doc.Paths != nil {
+	d := &Digest{}
+	d.AddPart(doc)
+	return d
+}
+
+// AddPart digests one part of a document given in parts (see Load): its
+// paths, and with the first part everything but the paths, which every
+// part carries.
+func (d *Digest) AddPart(doc *openapi3.T) {
+	if d.skeleton == nil {
+		d.skeleton = &openapi3.T{OpenAPI: doc.OpenAPI, Servers: doc.Servers, Tags: doc.Tags}
+		if len(doc.Webhooks) > 0 {
+			d.skeleton.Webhooks = make(map[string]*openapi3.PathItem, len(doc.Webhooks))
+			for name := range doc.Webhooks {
+				d.skeleton.Webhooks[name] = &openapi3.PathItem{}
+			}
+		}
+		d.members = membersOf(doc, newTypeTable())
+		for _, mb := range d.members {
+			mb.value = reflect.Value{}
+		}
+	}
+	if doc.Paths == nil {
+		return
+	}
+	sk := d.skeleton
+	if sk.Paths == nil {
 		sk.Paths = openapi3.NewPathsWithCapacity(doc.Paths.Len())
-		for p, item := range doc.Paths.Map() {
-			if item == nil {
-				continue
-			}
-			si := &openapi3.PathItem{Servers: item.Servers}
-			for method, op := range item.Operations() {
-				si.SetOperation(method, &openapi3.Operation{OperationID: op.OperationID, Tags: op.Tags, Servers: op.Servers})
-			}
-			sk.Paths.Set(p, si)
+	}
+	for p, item := range doc.Paths.Map() {
+		if item == nil {
+			continue
 		}
-	}
-	if len(doc.Webhooks) > 0 {
-		sk.Webhooks = make(map[string]*openapi3.PathItem, len(doc.Webhooks))
-		for name := range doc.Webhooks {
-			sk.Webhooks[name] = &openapi3.PathItem{}
+		si := &openapi3.PathItem{Servers: item.Servers}
+		for method, op := range item.Operations() {
+			si.SetOperation(method, &openapi3.Operation{OperationID: op.OperationID, Tags: op.Tags, Servers: op.Servers})
 		}
+		sk.Paths.Set(p, si)
 	}
-	members := membersOf(doc, newTypeTable())
-	for _, mb := range members {
-		mb.value = reflect.Value{}
-	}
-	return &Digest{skeleton: sk, members: members}
 }
 
 type digestJSON struct {
@@ -127,10 +141,13 @@ type StreamOptions struct {
 	Concurrency int
 }
 
-// Load returns the model of input i (as Merge's Input.Doc would be). It is
-// called once per input, from up to Concurrency goroutines at once, and
-// the model is let go as soon as its part of the result is encoded.
-type Load func(i int) (*openapi3.T, error)
+// Load gives the model of input i (as Merge's Input.Doc would be) to
+// each, whole or in parts: every part with all of the document but its
+// paths, and a share of those, each path in exactly one part (as
+// validate.LoadParts gives them). It is called once per input, from up to
+// Concurrency goroutines at once, and each part is let go as soon as its
+// share of the result is encoded; an error of each is returned.
+type Load func(i int, each func(part *openapi3.T) error) error
 
 // MergeStream is Merge for fleets too large to hold: it plans the merge
 // from digests, then asks for each document in turn, encodes its paths,
@@ -298,48 +315,79 @@ type encodedInput struct {
 
 // encodeInput loads one document, checks it is the one its digest was
 // made from, and encodes its part of the merged document as the plan says.
+// The paths are encoded part by part; the components and webhooks, which
+// every part carries, from the first.
 func encodeInput(in *prepared, loadIndex int, load Load, planned []*pathEntry, owned []*member, finalName map[*member]string, tags *tagPlan, hookUsers map[string]int) (*encodedInput, error) {
-	doc, err := load(loadIndex)
+	part := &encodedInput{paths: map[string][]byte{}, components: map[string]map[string][]byte{}, webhooks: map[string][]byte{}}
+	// A path may make several entries (operations under other base
+	// paths); they come in the same order from a part as from the whole.
+	byPath := map[string][]*pathEntry{}
+	for _, p := range planned {
+		byPath[p.original] = append(byPath[p.original], p)
+	}
+	seen, parts := 0, 0
+	err := load(loadIndex, func(doc *openapi3.T) error {
+		if doc == nil {
+			return fmt.Errorf("merge: input %q has no document", in.Key)
+		}
+		parts++
+		// The type table caches what it learns and is not safe to share
+		// between goroutines: each document gets its own.
+		real := &prepared{Input: in.Input, index: in.index, rewriter: newRewriter(newTypeTable(), in.rewriter.renames)}
+		real.Doc = doc
+		var last string
+		k := 0
+		for _, e := range collectPaths([]*prepared{real}) {
+			if e.original != last {
+				last, k = e.original, 0
+			}
+			want := byPath[e.original]
+			if k >= len(want) || len(e.ops) != len(want[k].ops) {
+				return fmt.Errorf("merge: the document of %q is not the one its digest describes (path %q)", in.Key, e.original)
+			}
+			p := want[k]
+			k++
+			seen++
+			e.merged, e.operationIDs = p.merged, p.operationIDs
+			item := mergePathItem(e, tags)
+			part.operations += len(item.Operations())
+			data, err := json.Marshal(item)
+			if err != nil {
+				return fmt.Errorf("merge: encode path %q of %q: %w", e.original, in.Key, err)
+			}
+			part.paths[e.merged] = data
+		}
+		if parts > 1 {
+			return nil
+		}
+		return encodeComponents(real, owned, finalName, hookUsers, part)
+	})
 	if err != nil {
 		return nil, err
 	}
-	if doc == nil {
+	if parts == 0 {
 		return nil, fmt.Errorf("merge: input %q has no document", in.Key)
 	}
-	// The type table caches what it learns and is not safe to share
-	// between goroutines: each document gets its own.
-	real := &prepared{Input: in.Input, index: in.index, rewriter: newRewriter(newTypeTable(), in.rewriter.renames)}
-	real.Doc = doc
-	part := &encodedInput{paths: map[string][]byte{}, components: map[string]map[string][]byte{}, webhooks: map[string][]byte{}}
-	entries := collectPaths([]*prepared{real})
-	if len(entries) != len(planned) {
+	if seen != len(planned) {
 		return nil, fmt.Errorf("merge: the document of %q is not the one its digest describes", in.Key)
 	}
-	for j, e := range entries {
-		p := planned[j]
-		if e.original != p.original || len(e.ops) != len(p.ops) {
-			return nil, fmt.Errorf("merge: the document of %q is not the one its digest describes (path %q)", in.Key, e.original)
-		}
-		e.merged, e.operationIDs = p.merged, p.operationIDs
-		item := mergePathItem(e, tags)
-		part.operations += len(item.Operations())
-		data, err := json.Marshal(item)
-		if err != nil {
-			return nil, fmt.Errorf("merge: encode path %q of %q: %w", e.original, in.Key, err)
-		}
-		part.paths[e.merged] = data
-	}
+	return part, nil
+}
+
+// encodeComponents encodes the components an input owns and its webhooks.
+func encodeComponents(real *prepared, owned []*member, finalName map[*member]string, hookUsers map[string]int, part *encodedInput) error {
+	doc := real.Doc
 	var comps reflect.Value
 	if doc.Components != nil {
 		comps = reflect.ValueOf(doc.Components).Elem()
 	}
 	for _, mb := range owned {
 		if !comps.IsValid() {
-			return nil, fmt.Errorf("merge: the document of %q has no components but its digest has", in.Key)
+			return fmt.Errorf("merge: the document of %q has no components but its digest has", real.Key)
 		}
 		v := comps.FieldByName(componentField(mb.kind)).MapIndex(reflect.ValueOf(mb.name))
 		if !v.IsValid() || v.IsNil() {
-			return nil, fmt.Errorf("merge: the document of %q has no %s %q but its digest has", in.Key, mb.kind, mb.name)
+			return fmt.Errorf("merge: the document of %q has no %s %q but its digest has", real.Key, mb.kind, mb.name)
 		}
 		if real.rewriter.mask != 0 {
 			if nv, changed := real.rewriter.walk(v); changed {
@@ -348,7 +396,7 @@ func encodeInput(in *prepared, loadIndex int, load Load, planned []*pathEntry, o
 		}
 		data, err := json.Marshal(v.Interface())
 		if err != nil {
-			return nil, fmt.Errorf("merge: encode %s %q of %q: %w", mb.kind, mb.name, in.Key, err)
+			return fmt.Errorf("merge: encode %s %q of %q: %w", mb.kind, mb.name, real.Key, err)
 		}
 		if part.components[mb.kind] == nil {
 			part.components[mb.kind] = map[string][]byte{}
@@ -358,13 +406,13 @@ func encodeInput(in *prepared, loadIndex int, load Load, planned []*pathEntry, o
 	for name, item := range doc.Webhooks {
 		to := name
 		if hookUsers[name] > 1 {
-			to = in.Key + "/" + name
+			to = real.Key + "/" + name
 		}
 		data, err := json.Marshal(rewriteAny(real.rewriter, item))
 		if err != nil {
-			return nil, fmt.Errorf("merge: encode webhook %q of %q: %w", name, in.Key, err)
+			return fmt.Errorf("merge: encode webhook %q of %q: %w", name, real.Key, err)
 		}
 		part.webhooks[to] = data
 	}
-	return part, nil
+	return nil
 }

@@ -24,10 +24,17 @@ func checkStreamMatches(t *testing.T, inputs []Input, opts Options, doc *openapi
 	if err != nil {
 		t.Fatalf("MarshalDocumentYAML: %v", err)
 	}
-	for _, trip := range []bool{false, true} {
+	for _, mode := range []struct{ trip, parts bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		trip := mode.trip
 		stream := make([]StreamInput, len(inputs))
 		for i, in := range inputs {
 			d := DigestOf(in.Doc)
+			if mode.parts {
+				d = &Digest{}
+				for _, part := range partsOf(in.Doc) {
+					d.AddPart(part)
+				}
+			}
 			if trip {
 				data, err := json.Marshal(d)
 				if err != nil {
@@ -42,12 +49,20 @@ func checkStreamMatches(t *testing.T, inputs []Input, opts Options, doc *openapi
 		}
 		loads := make([]int, len(inputs))
 		var gotJSON, gotYAML bytes.Buffer
-		got, err := MergeStream(stream, func(i int) (*openapi3.T, error) {
+		got, err := MergeStream(stream, func(i int, each func(*openapi3.T) error) error {
 			loads[i]++
-			return inputs[i].Doc, nil
+			if !mode.parts {
+				return each(inputs[i].Doc)
+			}
+			for _, part := range partsOf(inputs[i].Doc) {
+				if err := each(part); err != nil {
+					return err
+				}
+			}
+			return nil
 		}, StreamOptions{Options: opts, Concurrency: 3}, &gotJSON, &gotYAML)
 		if err != nil {
-			t.Fatalf("MergeStream (digests through JSON: %v): %v", trip, err)
+			t.Fatalf("MergeStream (digests through JSON: %v, in parts: %v): %v", trip, mode.parts, err)
 		}
 		for i, n := range loads {
 			if n != 1 {
@@ -64,6 +79,27 @@ func checkStreamMatches(t *testing.T, inputs []Input, opts Options, doc *openapi
 			t.Errorf("MergeStream report differs:\n got %+v\nwant %+v", got, report)
 		}
 	}
+}
+
+// partsOf splits a document as a caller of MergeStream may give it: three
+// parts, each with all of the document but its paths, the paths dealt
+// round-robin in sorted order, so that no part holds a run of them.
+func partsOf(doc *openapi3.T) []*openapi3.T {
+	if doc.Paths == nil {
+		return []*openapi3.T{doc}
+	}
+	parts := make([]*openapi3.T, 3)
+	for i := range parts {
+		p := *doc
+		p.Paths = openapi3.NewPaths()
+		p.Paths.Extensions = doc.Paths.Extensions
+		parts[i] = &p
+	}
+	m := doc.Paths.Map()
+	for i, template := range orderedKeys(m) {
+		parts[i%len(parts)].Paths.Set(template, m[template])
+	}
+	return parts
 }
 
 func firstByteDifference(got, want []byte) string {

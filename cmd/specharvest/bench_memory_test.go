@@ -288,3 +288,41 @@ func BenchmarkRealSizeFleet(b *testing.B) {
 		b.Logf("40,000 paths, %.1f MB: peak RSS %d MB (%.1f× its size), %.1fs", float64(wideSize)/mb, wideRun.peakRSS/mb, float64(wideRun.peakRSS)/float64(wideSize), wideRun.took.Seconds())
 	}
 }
+
+// BenchmarkWideDocument prints the peak RSS of one 40,000-path document
+// against its size, on the first night (validate, facts, merge, catalog,
+// pages) and on a second night with the document unchanged (the diff
+// path, which reads nothing of an unchanged group). It takes about a
+// minute, where BenchmarkRealSizeFleet takes many.
+//
+//	go test ./cmd/specharvest -run '^$' -bench WideDocument -benchtime 1x
+//
+// SPECHARVEST_BENCH_PATHS sets another number of paths.
+func BenchmarkWideDocument(b *testing.B) {
+	const mb = 1 << 20
+	paths := 40000
+	if s := os.Getenv("SPECHARVEST_BENCH_PATHS"); s != "" {
+		if _, err := fmt.Sscan(s, &paths); err != nil {
+			b.Fatalf("SPECHARVEST_BENCH_PATHS=%q: %v", s, err)
+		}
+	}
+	for range b.N {
+		root := b.TempDir()
+		doc := filepath.Join(root, "docs", "one", "doc", "wide.json")
+		size := writeWideDocument(b, doc, paths)
+		cfg := writeFilesConfig(b, root, filepath.Join(root, "docs"), filepath.Join(root, "store"))
+		var peaks [2]int64
+		for night := range peaks {
+			r := runChild(b, nil, "", "run", "--config", cfg, "--quiet")
+			if r.code != exitOK {
+				b.Fatalf("night %d: exit %d\n%s", night+1, r.code, lastLines(r.stderr, 20))
+			}
+			peaks[night] = r.peakRSS
+			b.Logf("%d paths, %.1f MB: night %d peak RSS %d MB (%.1f× its size), %.1fs",
+				paths, float64(size)/mb, night+1, r.peakRSS/mb, float64(r.peakRSS)/float64(size), r.took.Seconds())
+		}
+		b.ReportMetric(float64(size)/mb, "MB-document")
+		b.ReportMetric(float64(peaks[0])/float64(size), "peak/size-first")
+		b.ReportMetric(float64(peaks[1])/float64(size), "peak/size-unchanged")
+	}
+}

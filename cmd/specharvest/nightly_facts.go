@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -92,6 +93,8 @@ func (c *factsCache) repairedPath(sha string) string {
 }
 
 func (c *factsCache) get(ctx context.Context, sha string, body []byte) (*documentFacts, error) {
+	// Even cached, a large document's facts are large.
+	paceFor(len(body))
 	var f documentFacts
 	if c.store.CachedValidation(ctx, sha, &f) && f.Version == factsVersion {
 		return &f, nil
@@ -103,17 +106,34 @@ func (c *factsCache) get(ctx context.Context, sha string, body []byte) (*documen
 		}
 		body = b
 	}
-	res := validate.Load(ctx, body, c.opts)
-	if c.repairedDir != "" && res.Doc != nil && len(res.Repaired) > 0 {
+	// The model comes in parts, so that a document of many thousands of
+	// paths never has its whole model alive; what the facts need of the
+	// paths is gathered in an outline as the parts go by.
+	paceFor(len(body))
+	var outline *openapi3.T
+	digest := &merge.Digest{}
+	res, _ := validate.LoadParts(ctx, body, c.opts, func(part *openapi3.T) error {
+		if outline == nil {
+			outline = &openapi3.T{OpenAPI: part.OpenAPI, Servers: part.Servers, Tags: part.Tags, Paths: openapi3.NewPaths()}
+		}
+		digest.AddPart(part)
+		for path, item := range part.Paths.Map() {
+			if item != nil {
+				outline.Paths.Set(path, outlineOf(item))
+			}
+		}
+		return nil
+	})
+	if c.repairedDir != "" && res.Modeled && len(res.Repaired) > 0 {
 		// Best effort: without it the merge reads the blob again.
 		_ = os.WriteFile(c.repairedPath(sha), res.Repaired, 0o600)
 	}
 	f = documentFacts{Validation: res.Summary(), MediaType: output.DocumentMediaType(body), Version: factsVersion}
-	if res.Doc != nil {
-		f.Operations = merge.OperationsOf(res.Doc)
-		f.Servers = merge.ServersOf(res.Doc)
-		f.Tags = merge.TagsOf(res.Doc)
-		f.Merge = merge.DigestOf(res.Doc)
+	if res.Modeled {
+		f.Operations = merge.OperationsOf(outline)
+		f.Servers = merge.ServersOf(outline)
+		f.Tags = merge.TagsOf(outline)
+		f.Merge = digest
 	}
 	if err := c.store.PutCachedValidation(ctx, sha, &f); err != nil {
 		return nil, fmt.Errorf("cache the validation of blob %s: %w", sha, err)
@@ -121,21 +141,43 @@ func (c *factsCache) get(ctx context.Context, sha string, body []byte) (*documen
 	return &f, nil
 }
 
-// document is the repaired model of blob sha, parsed now for the merge;
-// nil when the document cannot be built (validation says why).
-func (c *factsCache) document(ctx context.Context, sha string) (*openapi3.T, error) {
+// outlineOf keeps of a path item what the catalog shows of its operations.
+func outlineOf(item *openapi3.PathItem) *openapi3.PathItem {
+	out := &openapi3.PathItem{}
+	for method, op := range item.Operations() {
+		out.SetOperation(method, &openapi3.Operation{Summary: op.Summary, OperationID: op.OperationID, Tags: op.Tags, Deprecated: op.Deprecated})
+	}
+	return out
+}
+
+// document gives the repaired model of blob sha to each, in parts (see
+// validate.LoadParts), for the merge, which has its verdict already: built
+// from the repaired form this run kept, or else read, repaired and
+// modeled from the blob again, without validating it. A document that
+// cannot be built gives nothing (validation says why).
+func (c *factsCache) document(ctx context.Context, sha string, each func(*openapi3.T) error) error {
 	if c.repairedDir != "" {
 		if repaired, err := os.ReadFile(c.repairedPath(sha)); err == nil {
-			if doc, err := validate.LoadRepaired(ctx, repaired, c.opts); err == nil {
-				return doc, nil
+			paceFor(len(repaired))
+			given := 0
+			err := validate.LoadRepairedParts(ctx, repaired, c.opts, func(part *openapi3.T) error {
+				given++
+				return each(part)
+			})
+			if err == nil || given > 0 {
+				return err // a part given cannot be taken back
 			}
 		}
 	}
 	body, err := c.store.ReadBlob(ctx, sha)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return validate.Load(ctx, body, c.opts).Doc, nil
+	paceFor(len(body))
+	opts := c.opts
+	opts.ModelOnly = true
+	_, err = validate.LoadParts(ctx, body, opts, each)
+	return err
 }
 
 func (c *factsCache) remember(key string, f *documentFacts) {
@@ -156,4 +198,34 @@ func (c *factsCache) lookup(ctx context.Context, e output.SpecEntry) *documentFa
 		return nil
 	}
 	return f
+}
+
+// A large document makes a large heap: its parts, its share of the
+// merged document and its catalog entries are tens of megabytes, and
+// reading and writing them makes several times that in garbage. At the
+// collector's default pace (GOGC=100) the heap grows to twice what was
+// live before the collector runs again, so a run with one large document
+// would peak at some thirty times its size. Once a run meets a document
+// of at least largeDocument bytes, the collector runs after every
+// largeDocumentGCPercent % of growth instead, for the rest of the run, so
+// the peak stays near what is live. Runs of small documents, the common
+// case, keep the default and its lower CPU cost; a GOGC lower than this
+// pace, or off, is kept.
+const (
+	largeDocument          = 1 << 20
+	largeDocumentGCPercent = 20
+)
+
+var paceOnce sync.Once
+
+// paceFor sets the collector's pace for a document of size bytes.
+func paceFor(size int) {
+	if size < largeDocument {
+		return
+	}
+	paceOnce.Do(func() {
+		if before := debug.SetGCPercent(largeDocumentGCPercent); before < largeDocumentGCPercent {
+			debug.SetGCPercent(before) // lower already, or off (-1)
+		}
+	})
 }

@@ -34,12 +34,11 @@ func (n *nightly) writeMerged(ctx context.Context, store *output.Store, snap *ou
 	if err != nil {
 		return err
 	}
-	load := func(i int) (*openapi3.T, error) {
-		doc, err := facts.document(ctx, inputs[i].sha)
-		if err != nil {
-			return nil, fmt.Errorf("read the document of %s: %w", inputs[i].Key, err)
+	load := func(i int, each func(*openapi3.T) error) error {
+		if err := facts.document(ctx, inputs[i].sha, each); err != nil {
+			return fmt.Errorf("read the document of %s: %w", inputs[i].Key, err)
 		}
-		return doc, nil
+		return nil
 	}
 	stream := make([]merge.StreamInput, len(inputs))
 	for i, in := range inputs {

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"hash/fnv"
 	"runtime"
@@ -20,10 +21,34 @@ import (
 // it, and a document that keeps them fails kin-openapi's own validation.
 type modelCheck struct {
 	ps      *problems
-	root    map[string]any
 	v31     bool
 	visited map[*openapi3.Schema]bool
-	dropped int // values left out; the tree must be written again
+	// edits are what the check leaves out of the tree, in order; the
+	// caller applies them and writes the tree again.
+	edits []treeEdit
+}
+
+// treeEdit is one change to the tree: the value at pointer removed, or
+// replaced by value.
+type treeEdit struct {
+	pointer string
+	value   any
+	remove  bool
+}
+
+// applyEdits changes the tree as the edits say; an edit whose place is
+// gone (an earlier one removed it) changes nothing.
+func applyEdits(root map[string]any, edits []treeEdit) {
+	for _, e := range edits {
+		parent, key := parentAt(root, e.pointer)
+		switch {
+		case parent == nil:
+		case e.remove:
+			delete(parent, key)
+		default:
+			parent[key] = e.value
+		}
+	}
 }
 
 type direction int
@@ -34,14 +59,13 @@ const (
 	directionResponse
 )
 
-func (l *loading) validateModel(doc *openapi3.T, root map[string]any) {
-	mc := &modelCheck{ps: l.ps, root: root, v31: doc.IsOpenAPI31OrLater(), visited: map[*openapi3.Schema]bool{}}
+// validateModel checks the model and returns what it left out of the
+// model, for the caller to leave out of the tree too.
+func (l *loading) validateModel(doc *openapi3.T) []treeEdit {
+	mc := &modelCheck{ps: l.ps, v31: doc.IsOpenAPI31OrLater(), visited: map[*openapi3.Schema]bool{}}
 	mc.document(doc)
-	if mc.dropped > 0 {
-		l.result.Repaired = l.marshal(root)
-	}
-	if l.interrupted() {
-		return
+	if l.opts.ModelOnly || l.interrupted() {
+		return mc.edits
 	}
 	for _, err := range kinValidate(l.ctx, doc) {
 		var duplicate *openapi3.DuplicateOperationIDError
@@ -50,6 +74,7 @@ func (l *loading) validateModel(doc *openapi3.T, root map[string]any) {
 		}
 		l.ps.add(kinProblem(err))
 	}
+	return mc.edits
 }
 
 // kinValidate runs kin-openapi's validation, which checks what this
@@ -334,8 +359,7 @@ func (mc *modelCheck) unknownFields(extensions map[string]any, pointer string) {
 		}
 		delete(extensions, key)
 		at := pointer + "/" + escapePointer(key)
-		deleteAt(mc.root, at)
-		mc.dropped++
+		mc.edits = append(mc.edits, treeEdit{pointer: at, remove: true})
 		mc.ps.addf(RuleUnknownField, at, "%q is not a field OpenAPI defines here (extensions start with \"x-\"); left out", key)
 	}
 }
@@ -355,17 +379,12 @@ func (mc *modelCheck) schemaExamples(s *openapi3.Schema, pointer string) {
 		return
 	}
 	s.Examples = kept
-	parent, key := parentAt(mc.root, pointer)
-	if parent == nil {
-		return
-	}
 	if len(kept) == 0 {
 		s.Examples = nil
-		delete(parent, key)
+		mc.edits = append(mc.edits, treeEdit{pointer: pointer, remove: true})
 	} else {
-		parent[key] = kept
+		mc.edits = append(mc.edits, treeEdit{pointer: pointer, value: kept})
 	}
-	mc.dropped++
 }
 
 func (mc *modelCheck) visit(value any, schema *openapi3.Schema, dir direction) error {
@@ -395,8 +414,7 @@ func (mc *modelCheck) mismatch(value any, schema *openapi3.Schema, dir direction
 		rule, what = RuleDefaultInvalid, "default"
 	}
 	mc.ps.addf(rule, pointer, "the %s does not match its schema (%s); left out of the repaired document", what, shortError(err))
-	deleteAt(mc.root, pointer)
-	mc.dropped++
+	mc.edits = append(mc.edits, treeEdit{pointer: pointer, remove: true})
 	return true
 }
 
@@ -413,13 +431,6 @@ func shortError(err error) string {
 	return msg
 }
 
-// deleteAt removes the value at a JSON pointer from the tree, if there.
-func deleteAt(root map[string]any, pointer string) {
-	if parent, key := parentAt(root, pointer); parent != nil {
-		delete(parent, key)
-	}
-}
-
 // parentAt returns the object holding the value at a JSON pointer, and
 // its key there; nil when the pointer does not lead through objects.
 // The pointers come from walking the model, so they step through lists
@@ -430,7 +441,15 @@ func parentAt(root map[string]any, pointer string) (map[string]any, string) {
 	for _, token := range tokens[:len(tokens)-1] {
 		switch n := node.(type) {
 		case map[string]any:
-			node = n[unescapePointer(token)]
+			key := unescapePointer(token)
+			node = n[key]
+			if raw, ok := node.(json.RawMessage); ok {
+				// A path item kept as JSON (see jsonReader): expanded
+				// where it is to be changed.
+				if tree, err := expandJSON(raw); err == nil {
+					n[key], node = tree, tree
+				}
+			}
 		case []any:
 			i, err := strconv.Atoi(token)
 			if err != nil || i < 0 || i >= len(n) {

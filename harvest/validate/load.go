@@ -20,6 +20,11 @@ type Options struct {
 	// Off, such a reference is reported and nothing is read: a nightly
 	// job must not fetch whatever a document points at.
 	ExternalRefs bool
+	// ModelOnly builds the model, repaired as always, and skips
+	// kin-openapi's validation, which only grades it: for a caller that
+	// has the document's verdict already and needs its model again, as
+	// the merge does. The problems of the result are then incomplete.
+	ModelOnly bool
 }
 
 // Result is what Load found out about one document.
@@ -41,6 +46,8 @@ type Result struct {
 	// resolved; nil when it could not be built (broken or external
 	// references, a structure kin-openapi cannot read).
 	Doc *openapi3.T
+	// Modeled says the model was built: Doc, or every part of LoadParts.
+	Modeled bool
 }
 
 // Summary is the part of a Result worth keeping next to a stored blob,
@@ -88,7 +95,7 @@ func Load(ctx context.Context, data []byte, opts Options) (result *Result) {
 	defer func() {
 		if recovered := recover(); recovered != nil {
 			ps.addf(RuleInternal, "", "validation stopped on an internal fault: %v (%s)", recovered, firstFrames(debug.Stack()))
-			result.Doc = nil
+			result.Doc, result.Modeled = nil, false
 		}
 		result.Valid = !ps.hasErrors()
 		result.Problems = ps.sorted()
@@ -96,6 +103,43 @@ func Load(ctx context.Context, data []byte, opts Options) (result *Result) {
 	l := &loading{ctx: ctx, opts: opts, ps: ps, result: result}
 	l.run(data)
 	return result
+}
+
+// PartPaths is about how many paths a part of LoadParts holds. A model
+// costs about twenty times the bytes of its JSON; a part of this many
+// small paths is a few megabytes, whatever the size of the document.
+const PartPaths = 2000
+
+// LoadParts is Load for documents of any size: instead of one model in
+// Result.Doc (which stays nil), each is given kin-openapi's model of the
+// repaired document in parts, and each part is let go when each returns.
+// Every part has all of the document but its paths, and a share of those:
+// about PartPaths (the paths are dealt by a hash of their template), each
+// path in exactly one part, paths that could conflict ("/a/{x}",
+// "/a/{y}") in the same one, in an order that depends only on the paths.
+// A document of up to PartPaths paths is one part. The
+// result is the one Load gives, problems and repairs alike; the error is
+// the first that each returned, which stops the parts.
+func LoadParts(ctx context.Context, data []byte, opts Options, each func(part *openapi3.T) error) (*Result, error) {
+	var eachErr error
+	result := &Result{}
+	ps := newProblems()
+	func() {
+		defer func() {
+			if recovered := recover(); recovered != nil {
+				ps.addf(RuleInternal, "", "validation stopped on an internal fault: %v (%s)", recovered, firstFrames(debug.Stack()))
+				result.Modeled = false
+			}
+		}()
+		l := &loading{ctx: ctx, opts: opts, ps: ps, result: result, each: func(part *openapi3.T) bool {
+			eachErr = each(part)
+			return eachErr == nil
+		}}
+		l.run(data)
+	}()
+	result.Valid = !ps.hasErrors()
+	result.Problems = ps.sorted()
+	return result, eachErr
 }
 
 func firstFrames(stack []byte) string {
@@ -112,6 +156,13 @@ type loading struct {
 	opts   Options
 	ps     *problems
 	result *Result
+	// each, when set, is given the model in parts (LoadParts); false
+	// stops them.
+	each func(part *openapi3.T) bool
+	size int // of the document as given
+	// repaired: the document was read, repaired and checked before
+	// (LoadRepairedParts); the checks are not run again.
+	repaired bool
 }
 
 func (l *loading) interrupted() bool {
@@ -123,7 +174,10 @@ func (l *loading) interrupted() bool {
 }
 
 func (l *loading) run(data []byte) {
-	tree, err := parseDocument(data, l.ps.add)
+	l.size = len(data)
+	// Path items stay compact JSON until the walker reaches each; see
+	// jsonReader.
+	tree, err := parseDocumentWith(data, l.ps.add, true)
 	if err != nil {
 		var pe *parseError
 		if errors.As(err, &pe) {
@@ -158,6 +212,7 @@ func (l *loading) run(data []byte) {
 
 	var w *walker
 	if isSwagger {
+		expandAll(root)
 		w = newWalker(root, l.ps, l.opts)
 		w.swagger2 = true
 		w.document2()
@@ -189,12 +244,81 @@ func (l *loading) run(data []byte) {
 	if w.unresolvedRefs > 0 || (w.externalRefs > 0 && !l.opts.ExternalRefs) {
 		return // kin-openapi would stop at the first of the references already reported
 	}
-	doc := l.loadModel(w.externalRefs > 0)
+	if l.each != nil {
+		// From here on the parts are read from the repaired document, so
+		// the tree, many times the document's size, can go.
+		l.loadParts(w.externalRefs > 0)
+		return
+	}
+	doc := l.loadModel(l.result.Repaired, w.externalRefs > 0)
 	if doc == nil || l.interrupted() {
 		return
 	}
-	l.result.Doc = doc
-	l.validateModel(doc, root)
+	l.result.Doc, l.result.Modeled = doc, true
+	if edits := l.validateModel(doc); len(edits) > 0 {
+		applyEdits(root, edits)
+		l.result.Repaired = l.marshal(root)
+	}
+}
+
+// loadParts builds, checks and hands on the model of the repaired
+// document part by part (LoadParts). Each part is written from the
+// repaired document's bytes, not from the tree; what the checks leave out
+// is left out of a tree read again from those bytes, after the last part,
+// and only when there is anything to leave out.
+func (l *loading) loadParts(hasExternal bool) {
+	var top map[string]json.RawMessage
+	var paths map[string]json.RawMessage
+	if err := json.Unmarshal(l.result.Repaired, &top); err == nil {
+		err = json.Unmarshal(top["paths"], &paths)
+	}
+	var groups [][]string
+	if len(paths) > PartPaths {
+		groups = make([][]string, (len(paths)+PartPaths-1)/PartPaths)
+		for template := range paths {
+			g := chunkOf(template, len(groups))
+			groups[g] = append(groups[g], template)
+		}
+	}
+	var edits []treeEdit
+	for i := 0; i < max(1, len(groups)); i++ {
+		data := l.result.Repaired
+		if groups != nil {
+			share := make(map[string]json.RawMessage, len(groups[i]))
+			for _, template := range groups[i] {
+				share[template] = paths[template]
+			}
+			var err error
+			if top["paths"], err = json.Marshal(share); err == nil {
+				data, err = json.Marshal(top)
+			}
+			if err != nil {
+				l.ps.addf(RuleInternal, "", "could not write part %d of the repaired document: %v", i+1, err)
+				return
+			}
+		}
+		doc := l.loadModel(data, hasExternal)
+		if doc == nil || l.interrupted() {
+			return
+		}
+		if !l.repaired {
+			edits = append(edits, l.validateModel(doc)...)
+		}
+		if !l.each(doc) {
+			return
+		}
+	}
+	l.result.Modeled = true
+	if len(edits) > 0 {
+		tree, err := parseDocument(l.result.Repaired, func(Problem) {})
+		root, ok := tree.(map[string]any)
+		if err != nil || !ok {
+			l.ps.addf(RuleInternal, "", "could not read the repaired document again: %v", err)
+			return
+		}
+		applyEdits(root, edits)
+		l.result.Repaired = l.marshal(root)
+	}
 }
 
 // declaredVersion reads "openapi" or "swagger" and reports a document
@@ -251,7 +375,14 @@ func scalarText(v any) string {
 // marshal writes the tree as JSON. encoding/json sorts object keys, so
 // equal trees give equal bytes.
 func (l *loading) marshal(root map[string]any) []byte {
+	return l.marshalSized(root, l.size)
+}
+
+// marshalSized is marshal with the expected size: a buffer grown by
+// doubling would hold up to twice the document.
+func (l *loading) marshalSized(root map[string]any, size int) []byte {
 	var buf bytes.Buffer
+	buf.Grow(size + size/8)
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(root); err != nil {
@@ -301,7 +432,6 @@ func (l *loading) convert(root map[string]any) (map[string]any, bool) {
 	return tree, true
 }
 
-// loadModel builds kin-openapi's model of the repaired document.
 // LoadRepaired builds the model of a document Load has already read,
 // checked and repaired: repaired is that Result's Repaired. It skips the
 // parse, the repairs and every check, which are the same for the same
@@ -321,14 +451,39 @@ func LoadRepaired(ctx context.Context, repaired []byte, opts Options) (*openapi3
 	return doc, nil
 }
 
-func (l *loading) loadModel(hasExternal bool) *openapi3.T {
+// LoadRepairedParts is LoadRepaired for documents of any size: the model
+// comes in parts, as LoadParts gives them. The error is the first that
+// each returned, or why the model could not be built.
+func LoadRepairedParts(ctx context.Context, repaired []byte, opts Options, each func(part *openapi3.T) error) error {
+	var eachErr error
+	l := &loading{ctx: ctx, opts: opts, ps: newProblems(), result: &Result{Repaired: repaired}, repaired: true,
+		each: func(part *openapi3.T) bool {
+			eachErr = each(part)
+			return eachErr == nil
+		}}
+	l.loadParts(false)
+	switch {
+	case eachErr != nil:
+		return eachErr
+	case !l.result.Modeled:
+		if problems := l.ps.sorted(); len(problems) > 0 {
+			return errors.New(problems[0].String())
+		}
+		return errors.New("the repaired document could not be loaded")
+	}
+	return nil
+}
+
+// loadModel builds kin-openapi's model of data, the repaired document or
+// a part of it.
+func (l *loading) loadModel(data []byte, hasExternal bool) *openapi3.T {
 	loader := openapi3.NewLoader()
 	loader.Context = l.ctx
 	loader.IsExternalRefsAllowed = l.opts.ExternalRefs
 	// Repaired is JSON; decoding it as JSON directly is several times
 	// faster than LoadFromData, which reads everything as YAML.
 	doc := &openapi3.T{}
-	err := json.Unmarshal(l.result.Repaired, doc)
+	err := json.Unmarshal(data, doc)
 	if err == nil {
 		err = loader.ResolveRefsIn(doc, nil)
 	}

@@ -44,6 +44,12 @@ func (e *parseError) Error() string { return e.msg }
 // problems (the last value wins, as most JSON readers do) and rejects
 // invalid UTF-8, over-deep nesting and alias bombs with a parseError.
 func parseDocument(data []byte, report func(Problem)) (any, error) {
+	return parseDocumentWith(data, report, false)
+}
+
+// parseDocumentWith is parseDocument; compactPaths keeps the path items
+// of a JSON document as compact JSON (see jsonReader).
+func parseDocumentWith(data []byte, report func(Problem), compactPaths bool) (any, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(data) {
 		offset := invalidUTF8Offset(data)
@@ -54,7 +60,7 @@ func parseDocument(data []byte, report func(Problem)) (any, error) {
 		return nil, &parseError{rule: RuleNotOpenAPI, msg: "the document is empty"}
 	}
 	if trimmed[0] == '{' || trimmed[0] == '[' {
-		return parseJSON(data, report)
+		return parseJSONWith(data, report, compactPaths)
 	}
 	return parseYAML(data, report)
 }
@@ -76,12 +82,26 @@ func invalidUTF8Offset(data []byte) int {
 type jsonReader struct {
 	dec    *json.Decoder
 	report func(Problem)
+	// compactPaths keeps each path item as its JSON (see compactPaths).
+	compactPaths bool
 }
 
+// A document's path items are most of a large document, and a tree of
+// maps costs about twelve times the JSON it is read from. Read with
+// compactPaths, each item of /paths is read into a tree (so every
+// problem of reading it is found as before), written back as compact
+// JSON, and kept so; the walker expands one item at a time, repairs it
+// and writes it back again. The tree of a document of 40,000 paths is
+// then about the size of the document.
+
 func parseJSON(data []byte, report func(Problem)) (any, error) {
+	return parseJSONWith(data, report, false)
+}
+
+func parseJSONWith(data []byte, report func(Problem), compactPaths bool) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	r := &jsonReader{dec: dec, report: report}
+	r := &jsonReader{dec: dec, report: report, compactPaths: compactPaths}
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, r.syntaxError(err)
@@ -139,6 +159,13 @@ func (r *jsonReader) value(tok json.Token, pointer string, depth int) (any, erro
 				}
 				if _, dup := obj[key]; dup {
 					r.report(Problem{Rule: duplicateKeyRule(key), Pointer: child, Message: fmt.Sprintf("the key %q appears more than once in one object; the last value is used", key)})
+				}
+				if r.compactPaths && pointer == "/paths" {
+					if _, isObject := val.(map[string]any); isObject {
+						if compact, err := compactJSON(val); err == nil {
+							val = compact
+						}
+					}
 				}
 				obj[key] = val
 			}
@@ -376,4 +403,40 @@ func unescapePointer(token string) string {
 		return token
 	}
 	return strings.ReplaceAll(strings.ReplaceAll(token, "~1", "/"), "~0", "~")
+}
+
+// compactJSON writes a value of the tree as the repaired document has it
+// (keys sorted, no HTML escaping), so that it can stand in the tree for
+// the value and be written out unchanged.
+func compactJSON(v any) (json.RawMessage, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return json.RawMessage(bytes.Clone(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))), nil
+}
+
+// expandJSON reads a value kept as compact JSON back into a tree. It was
+// read once already, so it cannot fail for want of syntax, and its
+// duplicate keys were reported then.
+func expandJSON(raw json.RawMessage) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	err := dec.Decode(&v)
+	return v, err
+}
+
+// expandAll expands every path item kept as compact JSON.
+func expandAll(root map[string]any) {
+	paths, _ := root["paths"].(map[string]any)
+	for k, v := range paths {
+		if raw, ok := v.(json.RawMessage); ok {
+			if tree, err := expandJSON(raw); err == nil {
+				paths[k] = tree
+			}
+		}
+	}
 }

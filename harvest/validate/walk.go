@@ -138,8 +138,26 @@ func (w *walker) document3() {
 			if strings.HasPrefix(template, "x-") {
 				return
 			}
+			raw, compact := v.(json.RawMessage)
+			if compact {
+				// Kept as JSON by the reader: expanded for the walk, and
+				// written back after it.
+				tree, err := expandJSON(raw)
+				if err != nil {
+					w.ps.addf(RuleInternal, pointer, "could not read the path item again: %v", err)
+					return
+				}
+				v = tree
+			}
 			if item, ok := w.object(v, pointer, "a path item"); ok {
 				w.pathItem(item, pointer, true)
+			}
+			if compact {
+				if again, err := compactJSON(v); err == nil {
+					paths[template] = again
+				} else {
+					paths[template] = v
+				}
 			}
 		})
 	}
@@ -945,6 +963,9 @@ func (w *walker) resolves(ref string) bool {
 	var node any = w.root
 	for _, token := range strings.Split(fragment[1:], "/") {
 		token = unescapePointer(token)
+		if raw, ok := node.(json.RawMessage); ok {
+			node, _ = expandJSON(raw)
+		}
 		switch t := node.(type) {
 		case map[string]any:
 			next, ok := t[token]

@@ -108,7 +108,7 @@ func Load(ctx context.Context, data []byte, opts Options) (result *Result) {
 // PartPaths is about how many paths a part of LoadParts holds. A model
 // costs about twenty times the bytes of its JSON; a part of this many
 // small paths is a few megabytes, whatever the size of the document.
-const PartPaths = 2000
+const PartPaths = 1000
 
 // LoadParts is Load for documents of any size: instead of one model in
 // Result.Doc (which stays nil), each is given kin-openapi's model of the
@@ -267,11 +267,8 @@ func (l *loading) run(data []byte) {
 // is left out of a tree read again from those bytes, after the last part,
 // and only when there is anything to leave out.
 func (l *loading) loadParts(hasExternal bool) {
-	var top map[string]json.RawMessage
-	var paths map[string]json.RawMessage
-	if err := json.Unmarshal(l.result.Repaired, &top); err == nil {
-		err = json.Unmarshal(top["paths"], &paths)
-	}
+	top, _ := splitObject(l.result.Repaired)
+	paths, _ := splitObject(top["paths"])
 	var groups [][]string
 	if len(paths) > PartPaths {
 		groups = make([][]string, (len(paths)+PartPaths-1)/PartPaths)
@@ -430,6 +427,32 @@ func (l *loading) convert(root map[string]any) (map[string]any, bool) {
 		tree["paths"] = map[string]any{}
 	}
 	return tree, true
+}
+
+// splitObject lists the members of a JSON object as slices of data, so
+// that a large document is not copied to be cut into parts.
+func splitObject(data []byte) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	out := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := tok.(string)
+		start := dec.InputOffset()
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil, err
+		}
+		// From the end of the key: the colon and white space, then the
+		// value, which never starts with either.
+		out[key] = bytes.TrimLeft(data[start:dec.InputOffset()], " \t\r\n:")
+	}
+	return out, nil
 }
 
 // LoadRepaired builds the model of a document Load has already read,

@@ -213,7 +213,7 @@ func (c *factsCache) lookup(ctx context.Context, e output.SpecEntry) *documentFa
 // pace, or off, is kept.
 const (
 	largeDocument          = 1 << 20
-	largeDocumentGCPercent = 20
+	largeDocumentGCPercent = 25
 )
 
 var paceOnce sync.Once

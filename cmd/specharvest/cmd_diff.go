@@ -42,7 +42,7 @@ func cmdDiff(ctx context.Context, e *env, args []string) error {
 	if err := checkReportFormat(*format); err != nil {
 		return err
 	}
-	if err := checkFailOn(*failOn, true); err != nil {
+	if err := checkFailOn(*failOn); err != nil {
 		return err
 	}
 	if *rules {
@@ -73,7 +73,7 @@ func cmdDiff(ctx context.Context, e *env, args []string) error {
 	}
 	if !flagGiven(fs, "fail-on") && cfg.Diff.FailOn != "" {
 		*failOn = cfg.Diff.FailOn
-		if err := checkFailOn(*failOn, true); err != nil {
+		if err := checkFailOn(*failOn); err != nil {
 			return err
 		}
 	}
@@ -123,19 +123,12 @@ func isDocumentArg(arg string) bool {
 	return err == nil && !info.IsDir()
 }
 
-// diffThreshold turns --fail-on into exit 4. A removed group counts as
-// breaking: every client of it broke.
+// diffThreshold turns --fail-on into exit 4.
 func diffThreshold(c *diff.Changes, failOn string) error {
-	switch {
-	case failOn == "breaking" && c.HasBreaking():
-		return &exitError{code: exitThreshold, err: fmt.Errorf("--fail-on breaking: %d breaking changes, %d groups removed", c.Summary.Breaking, c.Summary.GroupsRemoved)}
-	case failOn == "warning" && (c.HasBreaking() || hasWarnings(c)):
-		return &exitError{code: exitThreshold, err: fmt.Errorf("--fail-on warning: %d breaking or warning changes, %d groups removed", c.Summary.Breaking+countLevel(c, diff.LevelWarning), c.Summary.GroupsRemoved)}
-	case failOn == "changes" && c.HasChanges():
-		s := c.Summary
-		return &exitError{code: exitThreshold, err: fmt.Errorf("--fail-on changes: %d changes in %d groups", s.Breaking+s.NonBreaking, s.GroupsAdded+s.GroupsRemoved+s.GroupsChanged)}
+	if !thresholdMet(c, failOn) {
+		return nil
 	}
-	return nil
+	return &exitError{code: exitThreshold, err: errors.New(thresholdReason(c, failOn))}
 }
 
 // diffDocuments compares two documents as one group. Each is read and
@@ -232,16 +225,4 @@ func fleetSide(m *output.Manifest) diff.FleetSide {
 		side.Groups = append(side.Groups, g)
 	}
 	return side
-}
-
-func countLevel(c *diff.Changes, l diff.Level) int {
-	n := 0
-	for _, g := range c.Groups {
-		for _, f := range g.Changes {
-			if f.Level == l {
-				n++
-			}
-		}
-	}
-	return n
 }

@@ -43,7 +43,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if *failOn != "" {
 		cfg.Diff.FailOn = *failOn
 	}
-	if err := checkFailOn(cfg.Diff.FailOn, true); err != nil {
+	if err := checkFailOn(cfg.Diff.FailOn); err != nil {
 		return err
 	}
 	logger, err := newLogger(e.stderr, *logFormat, *quiet)
@@ -149,45 +149,6 @@ func outcomeCode(res *nightlyResult, failOn string) int {
 		return exitPartial
 	}
 	return exitOK
-}
-
-func thresholdMet(c *diff.Changes, failOn string) bool {
-	if c == nil {
-		return false
-	}
-	switch failOn {
-	case "breaking":
-		return c.HasBreaking()
-	case "warning":
-		return c.HasBreaking() || hasWarnings(c)
-	case "changes":
-		return c.HasChanges()
-	}
-	return false
-}
-
-// hasWarnings reports a finding of level warning.
-func hasWarnings(c *diff.Changes) bool {
-	for _, g := range c.Groups {
-		for _, f := range g.Changes {
-			if f.Level == diff.LevelWarning {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func checkFailOn(v string, allowNone bool) error {
-	switch v {
-	case "breaking", "warning", "changes":
-		return nil
-	case "", "none":
-		if allowNone {
-			return nil
-		}
-	}
-	return usagef("--fail-on must be none, breaking, warning or changes, not %q", v)
 }
 
 func newLogger(w io.Writer, format string, quiet bool) (*slog.Logger, error) {

@@ -591,10 +591,8 @@ func (d *configDecoder) check(c *Config) error {
 			return bad(k, "%v", err)
 		}
 	}
-	switch c.Diff.FailOn {
-	case "", "none", "breaking", "warning", "changes":
-	default:
-		return bad("diff.fail_on", "must be none, breaking, warning or changes, not %q", c.Diff.FailOn)
+	if checkFailOn(c.Diff.FailOn) != nil {
+		return bad("diff.fail_on", "%s", failOnUsage(c.Diff.FailOn))
 	}
 	for _, k := range []struct {
 		key string

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/specharvest/specharvest/internal/sniff"
 	"github.com/specharvest/specharvest/merge"
 )
 
@@ -70,14 +71,12 @@ func CatalogGroupOf(e SpecEntry) merge.CatalogGroupInput {
 }
 
 // DocumentMediaType tells the media type of a document as fetched, for the
-// type of its service-desc link: JSON documents start with an object,
-// anything else a loader accepted is YAML.
+// type of its service-desc link, as sniff.JSON tells it.
 func DocumentMediaType(data []byte) string {
-	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	if len(trimmed) == 0 {
+	switch {
+	case len(bytes.TrimSpace(data)) == 0:
 		return ""
-	}
-	if trimmed[0] == '{' {
+	case sniff.JSON(data):
 		return "application/json"
 	}
 	return "application/yaml"

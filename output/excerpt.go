@@ -8,15 +8,16 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/specharvest/specharvest/internal/sniff"
 )
 
 // ParseDocument reads a stored document (JSON, or YAML) into plain maps,
 // slices and scalars, which is all an excerpt needs.
 func ParseDocument(data []byte) (any, error) {
 	var doc any
-	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	if len(trimmed) > 0 && trimmed[0] == '{' {
-		if err := json.Unmarshal(trimmed, &doc); err == nil {
+	if sniff.JSON(data) {
+		if err := json.Unmarshal(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), &doc); err == nil {
 			return doc, nil
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/specharvest/specharvest/internal/sniff"
 	"github.com/specharvest/specharvest/merge"
 )
 
@@ -229,7 +230,7 @@ func (s *Store) exportBlobAs(ctx context.Context, id string, e SpecEntry, base s
 	br := bufio.NewReader(f)
 	head, _ := br.Peek(512)
 	name := base + ".yaml"
-	if looksLikeJSON(head) {
+	if sniff.JSON(head) {
 		name = base + ".json"
 	}
 	h := sha256.New()
@@ -240,14 +241,6 @@ func (s *Store) exportBlobAs(ctx context.Context, id string, e SpecEntry, base s
 		return "", fmt.Errorf("export %s: spec %q: blob %s is corrupt (content hashes to %s); run verify", id, e.Key, e.SHA256, got)
 	}
 	return name, nil
-}
-
-// looksLikeJSON is true when the first significant byte opens a JSON
-// object or array; anything else is taken for YAML.
-func looksLikeJSON(head []byte) bool {
-	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
-	head = bytes.TrimLeft(head, " \t\r\n")
-	return len(head) > 0 && (head[0] == '{' || head[0] == '[')
 }
 
 // ExportFile writes the bundle of snapshot id to path atomically: a

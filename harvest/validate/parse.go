@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/specharvest/specharvest/internal/sniff"
 )
 
 // Limits on what the parser accepts. They are far above anything a real
@@ -59,7 +61,7 @@ func parseDocumentWith(data []byte, report func(Problem), compactPaths bool) (an
 	if len(trimmed) == 0 {
 		return nil, &parseError{rule: RuleNotOpenAPI, msg: "the document is empty"}
 	}
-	if trimmed[0] == '{' || trimmed[0] == '[' {
+	if sniff.JSON(data) {
 		return parseJSONWith(data, report, compactPaths)
 	}
 	return parseYAML(data, report)

@@ -95,6 +95,13 @@ type RunSummary struct {
 	PageLocal bool `json:"page_local,omitempty"`
 }
 
+// changedGroups counts the groups added, removed or changed, as
+// diff.ChangeSummary.ChangedGroups does: notify imports nothing of the
+// project, so it keeps this mirror of the one count.
+func (s RunSummary) changedGroups() int {
+	return s.GroupsAdded + s.GroupsRemoved + s.GroupsChanged
+}
+
 // Events lists the events this run raises, in a fixed order.
 func (s RunSummary) Events() []string {
 	events := []string{NotifyAlways}
@@ -104,7 +111,7 @@ func (s RunSummary) Events() []string {
 	if s.ExitCode == 1 || s.Failed > 0 || s.Stale > 0 || len(s.FailedSources) > 0 || s.HeldBack > 0 || len(s.TooStale) > 0 {
 		events = append(events, NotifyFailure)
 	}
-	if s.GroupsAdded+s.GroupsRemoved+s.GroupsChanged > 0 || s.Breaking+s.NonBreaking > 0 {
+	if s.changedGroups() > 0 || s.Breaking+s.NonBreaking > 0 {
 		events = append(events, NotifyChanges)
 	}
 	return events
@@ -317,7 +324,7 @@ func notifyText(s RunSummary) string {
 	if n := len(s.TooStale); n > 0 {
 		head = append(head, fmt.Sprintf("%d group%s stale past stale_max_age", n, notifyPlural(n)))
 	}
-	if s.GroupsAdded+s.GroupsRemoved+s.GroupsChanged > 0 {
+	if s.changedGroups() > 0 {
 		head = append(head, fmt.Sprintf("%d added, %d removed, %d changed", s.GroupsAdded, s.GroupsRemoved, s.GroupsChanged))
 	}
 	if len(head) == 0 {

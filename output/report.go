@@ -184,34 +184,8 @@ func NarrowReport(c *diff.Changes, flt ReportFilter, ignores []IgnoreRule, now t
 		}
 		out.Groups = append(out.Groups, kept)
 	}
-	out.Summary = summarizeGroups(out.Groups)
+	out.Summary = diff.Summarize(out.Groups) // recounted as the diff counts a full report
 	return r, used
-}
-
-// summarizeGroups recounts a narrowed report's summary the way the diff
-// counts a full one.
-func summarizeGroups(groups []diff.GroupChanges) diff.ChangeSummary {
-	var s diff.ChangeSummary
-	for _, g := range groups {
-		switch g.Change {
-		case diff.GroupAdded:
-			s.GroupsAdded++
-		case diff.GroupRemoved:
-			s.GroupsRemoved++
-		case diff.GroupChanged:
-			s.GroupsChanged++
-		case diff.GroupStale:
-			s.GroupsStale++
-		}
-		for _, f := range g.Changes {
-			if f.Level == diff.LevelBreaking {
-				s.Breaking++
-			} else {
-				s.NonBreaking++
-			}
-		}
-	}
-	return s
 }
 
 // MatchGlob matches s against a glob where * is any run of characters

@@ -63,7 +63,7 @@ func SnapshotPageOf(m *Manifest, changes *diff.Changes, earlier []TimelineEntry)
 	if changes != nil {
 		s := changes.Summary
 		e.Compared = true
-		e.Changed = s.GroupsAdded + s.GroupsRemoved + s.GroupsChanged
+		e.Changed = s.ChangedGroups()
 		e.Breaking, e.NonBreaking = s.Breaking, s.NonBreaking
 	}
 	tl := []TimelineEntry{e}
@@ -146,7 +146,7 @@ func Timeline(ctx context.Context, s *Store, limit int) ([]TimelineEntry, error)
 			var cf changesFile
 			if json.Unmarshal(data, &cf) == nil {
 				e.Compared = true
-				e.Changed = cf.Summary.GroupsAdded + cf.Summary.GroupsRemoved + cf.Summary.GroupsChanged
+				e.Changed = cf.Summary.ChangedGroups()
 				e.Breaking = cf.Summary.Breaking
 				e.NonBreaking = cf.Summary.NonBreaking
 			}

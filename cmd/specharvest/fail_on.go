@@ -50,7 +50,7 @@ func thresholdReason(c *diff.Changes, failOn string) string {
 	case "warning":
 		return fmt.Sprintf("--fail-on warning: %d breaking or warning changes, %d groups removed", s.Breaking+countLevel(c, diff.LevelWarning), s.GroupsRemoved)
 	}
-	return fmt.Sprintf("--fail-on changes: %d changes in %d groups", s.Breaking+s.NonBreaking, s.GroupsAdded+s.GroupsRemoved+s.GroupsChanged)
+	return fmt.Sprintf("--fail-on changes: %d changes in %d groups", s.Breaking+s.NonBreaking, s.ChangedGroups())
 }
 
 // countLevel counts the findings of level l.

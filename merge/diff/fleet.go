@@ -56,7 +56,13 @@ func (c *Changes) HasBreaking() bool {
 // (they are unchanged as far as anyone knows).
 func (c *Changes) HasChanges() bool {
 	s := c.Summary
-	return s.GroupsAdded+s.GroupsRemoved+s.GroupsChanged > 0 || s.Breaking+s.NonBreaking > 0
+	return s.ChangedGroups() > 0 || s.Breaking+s.NonBreaking > 0
+}
+
+// ChangedGroups is the one count of changed groups that the summary, the
+// catalog's timeline and --fail-on show: added, removed or changed.
+func (s ChangeSummary) ChangedGroups() int {
+	return s.GroupsAdded + s.GroupsRemoved + s.GroupsChanged
 }
 
 // ChangeSummary counts what changed between two snapshots: the summary
@@ -186,7 +192,7 @@ func DiffFleet(ctx context.Context, base, revision FleetSide, load LoadBlob, opt
 	if c.Groups == nil {
 		c.Groups = []GroupChanges{}
 	}
-	c.Summary = summarize(c.Groups)
+	c.Summary = Summarize(c.Groups)
 	return c, nil
 }
 
@@ -199,7 +205,9 @@ func findGroup(side FleetSide, key string) FleetGroup {
 	return FleetGroup{}
 }
 
-func summarize(groups []GroupChanges) ChangeSummary {
+// Summarize counts groups by change and findings by level: the one
+// summary of a list of group changes, full or narrowed.
+func Summarize(groups []GroupChanges) ChangeSummary {
 	var s ChangeSummary
 	for _, g := range groups {
 		switch g.Change {
@@ -237,7 +245,7 @@ func DocumentChanges(baseName, revisionName, key string, findings []Finding) *Ch
 	if len(findings) == 0 {
 		c.Groups = []GroupChanges{}
 	}
-	c.Summary = summarize(c.Groups)
+	c.Summary = Summarize(c.Groups)
 	return c
 }
 

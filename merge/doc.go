@@ -75,6 +75,30 @@
 // not carried over. References to anything but components ("#/paths/…",
 // other files) are kept as they are; the loader resolves and reports them.
 //
+// # Walking the model
+//
+// Fingerprints (components.go, components_reflect.go) and reference
+// rewrites (components_rewrite.go) walk kin-openapi's model by reflection,
+// so that every field of the model is compared and rewritten, those of
+// later kin-openapi versions included. The same work over the canonical
+// JSON tree of the components (maps decoded from the repaired JSON) was
+// measured against it (components_bench_test.go; two-core machine, under
+// other builds, so ranges):
+//
+//	                         reflection   JSON tree   JSON tree, decoded first
+//	fingerprint, Stripe      5.6–56 ms    2.3–29 ms   18–88 ms
+//	rewrite all, Stripe      11–48 ms     1.9–17 ms   35–105 ms
+//	fingerprint, Xano        8–28 µs      2–75 µs     5–89 µs
+//	rewrite all, Xano        8–147 µs     0.5–1.8 µs  3–13 µs
+//
+// The walk alone is faster over a tree, but the merge has no tree: it has
+// the model, which it needs anyway to encode paths, and a tree would have
+// to be decoded from JSON first. Counted with that, the tree loses where
+// the time goes (Stripe's components: about three times slower to
+// fingerprint, twice to rewrite). On Xano's handful of components the
+// decoded tree rewrites faster, but both take microseconds against the
+// milliseconds of a merge. So the reflection stays.
+//
 // # Diff
 //
 // Comparing two documents, or two snapshots of a fleet, lives in the

@@ -74,7 +74,18 @@
       var spec = url;
       try { spec = mend(JSON.parse(text)); } catch (e) { spec = url; }
       render(spec);
-    }, function (err) { fail('The document could not be fetched: ' + (err.message || err)); });
+    }, function (err) {
+      if (location.protocol === 'file:') {
+        // Browsers do not let a page opened from a file read the files
+        // next to it; the catalog and history pages carry their data, a
+        // reference has to fetch its document.
+        fail('This page was opened as a file, and browsers do not let such a page read the document it shows. ' +
+          'Serve the folder over HTTP and open the page from there (for example, run `python3 -m http.server` ' +
+          'in the store or bundle folder and open http://localhost:8000/), or open the document itself with the link above.');
+        return;
+      }
+      fail('The document could not be fetched: ' + (err.message || err));
+    });
   }
 
   function mend(doc) {

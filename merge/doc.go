@@ -1,6 +1,6 @@
-// Package merge holds the pure functions over OpenAPI documents: merging a
-// fleet into one document and the catalog model built from a snapshot.
-// Nothing here touches the network or the file system; documents come in
+// Package merge holds the pure functions that merge a fleet of OpenAPI
+// documents into one. (The catalog of a snapshot is built in output,
+// straight from the manifest and the changes.) Nothing here touches the network or the file system; documents come in
 // as kin-openapi models, already loaded and repaired by harvest/validate,
 // and go out as models, bytes or reports.
 //

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/specharvest/specharvest/internal/sniff"
-	"github.com/specharvest/specharvest/merge"
 )
 
 // Catalog file names inside a snapshot.
@@ -40,36 +39,6 @@ func BlobLink(sha string) string {
 	return "../../blobs/sha256/" + sha[:2] + "/" + sha
 }
 
-// CatalogGroupOf turns a manifest entry into catalog input, linking its
-// document with BlobLink. The caller adds what only the loaded document
-// knows (servers, tags, operations, version) when it has it.
-func CatalogGroupOf(e SpecEntry) merge.CatalogGroupInput {
-	in := merge.CatalogGroupInput{
-		Key:            e.Key,
-		Source:         e.Source,
-		Instance:       e.Instance,
-		Workspace:      e.Workspace,
-		Group:          e.Group,
-		Title:          e.Title,
-		OpenAPI:        e.OpenAPI,
-		Status:         e.Status,
-		SHA256:         e.SHA256,
-		ChangedIn:      e.ChangedIn,
-		Error:          e.Error,
-		Valid:          e.Valid,
-		Errors:         e.Errors,
-		Warnings:       e.Warnings,
-		OperationCount: e.Operations,
-		LastFetched:    e.LastFetched,
-		StaleNights:    e.StaleNights,
-		Flags:          e.Flags,
-	}
-	if e.HasBlob() {
-		in.DocumentPath = BlobLink(e.SHA256)
-	}
-	return in
-}
-
 // DocumentMediaType tells the media type of a document as fetched, for the
 // type of its service-desc link, as sniff.JSON tells it.
 func DocumentMediaType(data []byte) string {
@@ -83,7 +52,7 @@ func DocumentMediaType(data []byte) string {
 }
 
 // WriteCatalogJSON writes catalog.json: the catalog as indented JSON.
-func WriteCatalogJSON(w io.Writer, c *merge.Catalog) error {
+func WriteCatalogJSON(w io.Writer, c *Catalog) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(c); err != nil {
@@ -130,7 +99,7 @@ type linkset struct {
 // "https://apis.example.com/catalog/snapshots/20261127T020000Z/"; every
 // relative link is resolved against it. Empty keeps the links relative,
 // which RFC 9264 resolves against the catalog's own location.
-func WriteAPICatalog(w io.Writer, c *merge.Catalog, baseURL string) error {
+func WriteAPICatalog(w io.Writer, c *Catalog, baseURL string) error {
 	resolve, err := resolverFor(baseURL)
 	if err != nil {
 		return err
@@ -174,7 +143,7 @@ func WriteAPICatalog(w io.Writer, c *merge.Catalog, baseURL string) error {
 
 // apiServer is the group's first server when it names a whole http(s)
 // endpoint; relative servers ("/api:abc") say nothing outside the document.
-func apiServer(g merge.CatalogGroup) string {
+func apiServer(g CatalogGroup) string {
 	for _, s := range g.Servers {
 		u, err := url.Parse(s)
 		if err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && !strings.Contains(s, "{") {

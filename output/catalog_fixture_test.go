@@ -3,9 +3,9 @@ package output
 import (
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"time"
 
-	"github.com/specharvest/specharvest/merge"
 	"github.com/specharvest/specharvest/merge/diff"
 )
 
@@ -17,12 +17,11 @@ const hostileName = `</script><script>window.__pwned=1</script><img src=x onerro
 // and workspaces, with operations, some failed, stale and invalid groups,
 // one hostile group and findings (breaking ones among them) against a
 // previous snapshot. It is seeded, so every run sees the same fleet.
-func catalogFixtureInput(groups int) merge.CatalogInput {
+func catalogFixtureInput(groups int) CatalogInput {
 	rng := rand.New(rand.NewPCG(7, uint64(groups)))
-	in := merge.CatalogInput{
-		Snapshot: fixtureSnapshot,
-		Changes:  &merge.CatalogChangesInput{},
-	}
+	m := &Manifest{ID: fixtureSnapshot, Previous: "20261126T020000Z"}
+	changes := &diff.Changes{Base: m.Previous, Revision: m.ID}
+	docs := map[string]*CatalogDocument{}
 	methods := []string{"get", "post", "put", "delete", "patch"}
 	resources := []string{"books", "authors", "orders", "invoices", "users", "carts", "reviews", "shelves"}
 	for i := 0; i < groups; i++ {
@@ -36,68 +35,73 @@ func catalogFixtureInput(groups int) merge.CatalogInput {
 		}
 		key := "prod/" + instance + "/" + workspace + "/" + group
 		sha := fmt.Sprintf("%016x%016x%016x%016x", rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64())
-		g := merge.CatalogGroupInput{
+		g := SpecEntry{
 			Key: key, Source: "prod", Instance: instance, Workspace: workspace, Group: group,
-			Title: title, APIVersion: "1.0." + fmt.Sprint(i%3), OpenAPI: "3.0.0", Status: StatusOK,
+			Title: title, OpenAPI: "3.0.0", Status: StatusOK,
 			SHA256: sha, ChangedIn: "20261101T020000Z", Valid: true,
-			Servers:      []string{fmt.Sprintf("https://x%d.example.com/api:%04d", i%4, i)},
-			Tags:         []string{resources[i%len(resources)]},
-			DocumentPath: BlobLink(sha), DocumentType: "application/json",
+		}
+		d := &CatalogDocument{
+			APIVersion: "1.0." + fmt.Sprint(i%3), MediaType: "application/json",
+			Servers: []string{fmt.Sprintf("https://x%d.example.com/api:%04d", i%4, i)},
+			Tags:    []string{resources[i%len(resources)]},
 		}
 		for k := 0; k < 5+rng.IntN(40); k++ {
 			res := resources[(i+k)%len(resources)]
-			g.Operations = append(g.Operations, merge.OperationInfo{
+			d.Operations = append(d.Operations, OperationInfo{
 				Method:  methods[k%len(methods)],
 				Path:    fmt.Sprintf("/%s/%d/{id}", res, k),
 				Summary: fmt.Sprintf("%s %s number %d", methods[k%len(methods)], res, k),
 			})
 		}
 		if i == 3 {
-			g.Operations[0].Summary = hostileName
+			d.Operations[0].Summary = hostileName
 		}
+		g.Operations = len(d.Operations)
 		switch {
 		case i%97 == 5:
-			g.Status, g.SHA256, g.DocumentPath, g.Operations, g.Error = StatusFailed, "", "", nil, "fetch: 503 Service Unavailable"
+			g.Status, g.SHA256, g.Operations, g.Error, d = StatusFailed, "", 0, "fetch: 503 Service Unavailable", nil
 		case i%89 == 7:
 			g.Status, g.Error = StatusStale, "fetch: timeout"
-			in.Changes.Groups = append(in.Changes.Groups, merge.CatalogGroupChangeInput{Key: key, Change: "stale"})
+			changes.Groups = append(changes.Groups, diff.GroupChanges{Key: key, Change: diff.GroupStale})
 		case i%23 == 1:
 			g.Valid, g.Errors, g.Warnings = false, 2, 1
 		}
 		if i%17 == 2 {
 			g.ChangedIn = ""
-			ch := merge.CatalogGroupChangeInput{Key: key, Change: "changed", Findings: []diff.Finding{
+			ch := diff.GroupChanges{Key: key, Change: diff.GroupChanged, Changes: []diff.Finding{
 				{ID: "api-path-removed", Level: diff.LevelBreaking, Operation: "GET /legacy/" + group, Message: "the path /legacy/" + group + " was removed"},
 				{ID: "response-property-added", Level: diff.LevelInfo, Operation: "GET /books/0/{id}", Message: "the response property note was added"},
 			}}
 			if i%2 == 0 {
-				ch.Findings = append(ch.Findings, diff.Finding{ID: "request-parameter-became-required", Level: diff.LevelBreaking,
+				ch.Changes = append(ch.Changes, diff.Finding{ID: "request-parameter-became-required", Level: diff.LevelBreaking,
 					Operation: "POST /orders", Location: "#/paths/~1orders/post/parameters/0", Message: "the query parameter limit became required"})
 			}
-			in.Changes.Groups = append(in.Changes.Groups, ch)
+			changes.Groups = append(changes.Groups, ch)
 		}
-		in.Groups = append(in.Groups, g)
+		m.Specs = append(m.Specs, g)
+		docs[key] = d
 	}
-	in.Changes.Groups = append(in.Changes.Groups, merge.CatalogGroupChangeInput{Key: "prod/instance-9/gone/old-api", Change: "removed",
-		Findings: []diff.Finding{{ID: "api-group-removed", Level: diff.LevelBreaking, Message: "the group was removed"}}})
-	for _, g := range in.Changes.Groups {
+	sort.Slice(m.Specs, func(i, j int) bool { return m.Specs[i].Key < m.Specs[j].Key })
+	changes.Groups = append(changes.Groups, diff.GroupChanges{Key: "prod/instance-9/gone/old-api", Change: diff.GroupRemoved,
+		Changes: []diff.Finding{{ID: "api-group-removed", Level: diff.LevelBreaking, Message: "the group was removed"}}})
+	for _, g := range changes.Groups {
 		switch g.Change {
-		case "changed":
-			in.Changes.Summary.GroupsChanged++
-		case "removed":
-			in.Changes.Summary.GroupsRemoved++
-		case "stale":
-			in.Changes.Summary.GroupsStale++
+		case diff.GroupChanged:
+			changes.Summary.GroupsChanged++
+		case diff.GroupRemoved:
+			changes.Summary.GroupsRemoved++
+		case diff.GroupStale:
+			changes.Summary.GroupsStale++
 		}
-		for _, f := range g.Findings {
+		for _, f := range g.Changes {
 			if f.Level == diff.LevelBreaking {
-				in.Changes.Summary.Breaking++
+				changes.Summary.Breaking++
 			} else {
-				in.Changes.Summary.NonBreaking++
+				changes.Summary.NonBreaking++
 			}
 		}
 	}
-	return in
+	return CatalogInput{Manifest: m, Changes: changes, Document: func(e SpecEntry) *CatalogDocument { return docs[e.Key] }}
 }
 
 // fixtureSnapshot is the snapshot the fixture catalog belongs to.

@@ -17,8 +17,6 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-
-	"github.com/specharvest/specharvest/merge"
 )
 
 func catalogTestDoc(title string, paths ...string) []byte {
@@ -69,7 +67,7 @@ func catalogSnapshot(t *testing.T) (*Store, string) {
 			if err != nil {
 				t.Fatalf("%s: %v", key, err)
 			}
-			e.Title, e.OpenAPI, e.Operations = doc.Info.Title, doc.OpenAPI, len(merge.OperationsOf(doc))
+			e.Title, e.OpenAPI, e.Operations = doc.Info.Title, doc.OpenAPI, len(OperationsOf(doc))
 		}
 		if key == "prod/edge/shop/unstable" {
 			e.Status, e.Error = StatusStale, "fetch: timeout"
@@ -85,17 +83,15 @@ func catalogSnapshot(t *testing.T) (*Store, string) {
 		t.Fatal(err)
 	}
 	defer w.Abort()
-	in := merge.CatalogInput{Snapshot: w.ID()}
-	for _, e := range specs {
-		g := CatalogGroupOf(e)
-		if data := docs[e.Key]; data != nil {
-			doc, _ := openapi3.NewLoader().LoadFromData(data)
-			g.Operations, g.Servers, g.Tags = merge.OperationsOf(doc), merge.ServersOf(doc), merge.TagsOf(doc)
-			g.APIVersion, g.DocumentType = doc.Info.Version, DocumentMediaType(data)
+	c := BuildCatalog(CatalogInput{Manifest: &Manifest{ID: w.ID(), Specs: specs}, Document: func(e SpecEntry) *CatalogDocument {
+		data := docs[e.Key]
+		if data == nil {
+			return nil
 		}
-		in.Groups = append(in.Groups, g)
-	}
-	c := merge.BuildCatalog(in)
+		doc, _ := openapi3.NewLoader().LoadFromData(data)
+		return &CatalogDocument{Operations: OperationsOf(doc), Servers: ServersOf(doc), Tags: TagsOf(doc),
+			APIVersion: doc.Info.Version, MediaType: DocumentMediaType(data)}
+	}})
 	for name, render := range map[string]func(*bytes.Buffer) error{
 		CatalogFile:    func(b *bytes.Buffer) error { return WriteCatalogJSON(b, c) },
 		APICatalogFile: func(b *bytes.Buffer) error { return WriteAPICatalog(b, c, "") },
@@ -130,17 +126,17 @@ func TestCatalogJSONMatchesManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c merge.Catalog
+	var c Catalog
 	if err := json.Unmarshal(data, &c); err != nil {
 		t.Fatalf("catalog.json does not parse: %v", err)
 	}
-	if c.Format != merge.CatalogFormat {
-		t.Errorf("catalog format %d, want %d", c.Format, merge.CatalogFormat)
+	if c.Format != CatalogFormat {
+		t.Errorf("catalog format %d, want %d", c.Format, CatalogFormat)
 	}
 	if len(c.Groups) != len(m.Specs) {
 		t.Fatalf("catalog has %d groups, manifest %d specs", len(c.Groups), len(m.Specs))
 	}
-	groups := map[string]merge.CatalogGroup{}
+	groups := map[string]CatalogGroup{}
 	for _, g := range c.Groups {
 		groups[g.Key] = g
 	}
@@ -285,7 +281,7 @@ func TestAPICatalogFollowsRFC9727(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c merge.Catalog
+	var c Catalog
 	if err := json.Unmarshal(raw, &c); err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +303,7 @@ func TestAPICatalogFollowsRFC9727(t *testing.T) {
 			continue
 		}
 		key := item["title"].(string)
-		var g merge.CatalogGroup
+		var g CatalogGroup
 		for _, x := range c.Groups {
 			if x.Key == key {
 				g = x
@@ -349,10 +345,18 @@ func TestAPICatalogFollowsRFC9727(t *testing.T) {
 }
 
 func TestAPICatalogWithBaseURL(t *testing.T) {
-	c := merge.BuildCatalog(merge.CatalogInput{Snapshot: "20261127T020000Z", Groups: []merge.CatalogGroupInput{
-		{Key: "a/b/c/one", Source: "a", Group: "one", Status: StatusOK, SHA256: strings.Repeat("ab", 32), DocumentPath: BlobLink(strings.Repeat("ab", 32)), Servers: []string{"https://shared.example.com"}},
-		{Key: "a/b/c/two", Source: "a", Group: "two", Status: StatusOK, SHA256: strings.Repeat("cd", 32), DocumentPath: "specs/a/b/c/two.json", Servers: []string{"https://shared.example.com"}},
+	c := BuildCatalog(CatalogInput{Manifest: &Manifest{ID: "20261127T020000Z", Specs: []SpecEntry{
+		{Key: "a/b/c/one", Source: "a", Group: "one", Status: StatusOK, SHA256: strings.Repeat("ab", 32)},
+		{Key: "a/b/c/two", Source: "a", Group: "two", Status: StatusOK, SHA256: strings.Repeat("cd", 32)},
+	}}, Document: func(SpecEntry) *CatalogDocument {
+		return &CatalogDocument{Servers: []string{"https://shared.example.com"}}
 	}})
+	c = c.Relinked(func(g CatalogGroup) string {
+		if g.Key == "a/b/c/two" {
+			return "specs/a/b/c/two.json" // as an exported bundle links it
+		}
+		return g.Document
+	})
 	var buf bytes.Buffer
 	if err := WriteAPICatalog(&buf, c, "https://apis.example.com/catalog/snapshots/20261127T020000Z"); err != nil {
 		t.Fatal(err)

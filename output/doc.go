@@ -129,6 +129,14 @@
 // renderers that produce them (JSON, YAML, Markdown, HTML) live in this
 // package next to the store and are described below.
 //
+// The catalog model (Catalog, built by BuildCatalog) is built straight from
+// a snapshot's Manifest and its diff.Changes, with what only the loaded
+// documents know (operations, servers, tags: CatalogDocument) asked of the
+// caller per entry; catalog.json, api-catalog.json and index.html render
+// it. A Manifest is also what the fleet diff compares: it implements
+// diff.Fleet (manifest_fleet.go), so no copy of its groups is made for the
+// diff.
+//
 // The HTML pages of a snapshot sit side by side and link to each other;
 // each is static, works offline and fetches nothing outside the store:
 //

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/specharvest/specharvest/internal/sniff"
-	"github.com/specharvest/specharvest/merge"
 )
 
 // Export writes snapshot id as one portable tar.gz: manifest.json, every
@@ -175,11 +174,11 @@ func (s *Store) relinkedCatalogReports(ctx context.Context, id string, reports [
 	if err != nil {
 		return nil, fmt.Errorf("export %s: %w", id, err)
 	}
-	var c merge.Catalog
+	var c Catalog
 	if err := json.Unmarshal(data, &c); err != nil {
 		return nil, fmt.Errorf("export %s: read %s: %w", id, CatalogFile, err)
 	}
-	bundle := c.Relinked(func(g merge.CatalogGroup) string { return exported[g.Key] })
+	bundle := c.Relinked(func(g CatalogGroup) string { return exported[g.Key] })
 	out := map[string][]byte{}
 	for name, render := range map[string]func(io.Writer) error{
 		CatalogFile:    func(w io.Writer) error { return WriteCatalogJSON(w, bundle) },

@@ -10,7 +10,6 @@ import (
 	"html/template"
 	"io"
 
-	"github.com/specharvest/specharvest/merge"
 	"github.com/specharvest/specharvest/merge/diff"
 )
 
@@ -23,7 +22,7 @@ var catalogAssets embed.FS
 // deprecated, operationId]), because at thousands of groups the page is
 // mostly operations and their field names would double its size.
 type pageGroup struct {
-	merge.CatalogGroup
+	CatalogGroup
 	Breaking int     `json:"breaking,omitempty"`
 	Ops      [][]any `json:"ops,omitempty"`
 }
@@ -32,10 +31,10 @@ type pageGroup struct {
 // timeline from snapshot.js, so the page of a night that changed nothing
 // is the same bytes as the night before.
 type pageData struct {
-	Totals    merge.Totals           `json:"totals"`
-	Instances []merge.InstanceTotals `json:"instances"`
-	Groups    []pageGroup            `json:"groups"`
-	Changes   *merge.CatalogChanges  `json:"changes"`
+	Totals    Totals           `json:"totals"`
+	Instances []InstanceTotals `json:"instances"`
+	Groups    []pageGroup      `json:"groups"`
+	Changes   *CatalogChanges  `json:"changes"`
 }
 
 // pageView is what the page template fills in. Data, Script and Style are
@@ -61,7 +60,7 @@ type pageView struct {
 // of groups. A Content-Security-Policy allowing only the page's own script
 // and style by hash (and scripts of its own folder: snapshot.js) backs up
 // the escaping.
-func WriteCatalogHTML(w io.Writer, c *merge.Catalog) error {
+func WriteCatalogHTML(w io.Writer, c *Catalog) error {
 	style, err := catalogAssets.ReadFile("assets/catalog.css")
 	if err != nil {
 		return fmt.Errorf("read page style: %w", err)
@@ -101,7 +100,7 @@ func cspHash(content []byte) string {
 	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }
 
-func pageDataOf(c *merge.Catalog) pageData {
+func pageDataOf(c *Catalog) pageData {
 	p := pageData{
 		Totals:    c.Totals,
 		Instances: c.Instances,
@@ -109,7 +108,7 @@ func pageDataOf(c *merge.Catalog) pageData {
 		Changes:   c.Changes,
 	}
 	if p.Instances == nil {
-		p.Instances = []merge.InstanceTotals{}
+		p.Instances = []InstanceTotals{}
 	}
 	for _, g := range c.Groups {
 		pg := pageGroup{CatalogGroup: g}

@@ -13,7 +13,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/specharvest/specharvest/internal/browsertest"
-	"github.com/specharvest/specharvest/merge"
 )
 
 // TestCatalogPageInBrowser loads index.html of a 2,000-group catalog in
@@ -23,7 +22,7 @@ import (
 func TestCatalogPageInBrowser(t *testing.T) {
 	const groups = 2000
 	in := catalogFixtureInput(groups)
-	c := merge.BuildCatalog(in)
+	c := BuildCatalog(in)
 
 	root := t.TempDir()
 	snapDir := filepath.Join(root, "snapshots", fixtureSnapshot)
@@ -99,8 +98,8 @@ func TestCatalogPageInBrowser(t *testing.T) {
 	// By operation: every group with a matching path, and only those.
 	const opQuery = "/invoices/7/"
 	want := 0
-	for _, g := range in.Groups {
-		for _, op := range g.Operations {
+	for _, g := range c.Groups {
+		for _, op := range g.Endpoints {
 			if strings.Contains(strings.ToLower(op.Path), opQuery) {
 				want++
 				break

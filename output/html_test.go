@@ -9,8 +9,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/specharvest/specharvest/merge"
 )
 
 func between(t *testing.T, s, open, close string) string {
@@ -34,7 +32,7 @@ func between(t *testing.T, s, open, close string) string {
 // them), and the embedded data is the catalog.
 func TestCatalogPageIsSelfContainedAndEscaped(t *testing.T) {
 	in := catalogFixtureInput(40)
-	c := merge.BuildCatalog(in)
+	c := BuildCatalog(in)
 	var buf bytes.Buffer
 	if err := WriteCatalogHTML(&buf, c); err != nil {
 		t.Fatal(err)
@@ -82,7 +80,7 @@ func TestCatalogPageIsSelfContainedAndEscaped(t *testing.T) {
 			Title string  `json:"title"`
 			Ops   [][]any `json:"ops"`
 		} `json:"groups"`
-		Changes *merge.CatalogChanges `json:"changes"`
+		Changes *CatalogChanges `json:"changes"`
 	}
 	if err := json.Unmarshal([]byte(data), &embedded); err != nil {
 		t.Fatalf("embedded data does not parse: %v", err)
@@ -103,7 +101,7 @@ func TestCatalogPageIsSelfContainedAndEscaped(t *testing.T) {
 
 func TestCatalogPageOfAnEmptyFirstSnapshot(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteCatalogHTML(&buf, merge.BuildCatalog(merge.CatalogInput{Snapshot: "20261127T020000Z"})); err != nil {
+	if err := WriteCatalogHTML(&buf, BuildCatalog(CatalogInput{Manifest: &Manifest{ID: "20261127T020000Z"}})); err != nil {
 		t.Fatal(err)
 	}
 	data := between(t, buf.String(), `id="catalog-data">`, "</script>")

@@ -194,7 +194,7 @@ func diffSnapshots(ctx context.Context, storeDir, baseArg, revisionArg string) (
 	if err != nil {
 		return nil, err
 	}
-	var sides [2]diff.FleetSide
+	var sides [2]*output.Manifest
 	for i, arg := range []string{baseArg, revisionArg} {
 		id, err := resolveSnapshotID(ctx, st, arg)
 		if err != nil {
@@ -208,21 +208,7 @@ func diffSnapshots(ctx context.Context, storeDir, baseArg, revisionArg string) (
 		if err != nil {
 			return nil, err
 		}
-		sides[i] = fleetSide(m)
+		sides[i] = m
 	}
 	return diff.DiffFleet(ctx, sides[0], sides[1], repairedBlobs(st), diff.FleetOptions{})
-}
-
-func fleetSide(m *output.Manifest) diff.FleetSide {
-	side := diff.FleetSide{ID: m.ID}
-	for _, sp := range m.Specs {
-		g := diff.FleetGroup{Key: sp.Key, Status: sp.Status, SHA256: sp.SHA256}
-		// A stored document that failed validation: its errors are
-		// what a document-became-invalid finding cites.
-		if sp.Status == output.StatusOK && !sp.Valid && (sp.Errors > 0 || len(sp.Problems) > 0) {
-			g.Invalid, g.Problems = true, sp.Problems
-		}
-		side.Groups = append(side.Groups, g)
-	}
-	return side
 }

@@ -36,5 +36,5 @@ func (n *nightly) writeChanges(ctx context.Context, store *output.Store, snap *o
 // diffManifests diffs two snapshots group by group; unchanged blobs are
 // not even read.
 func diffManifests(ctx context.Context, store *output.Store, base, revision *output.Manifest) (*diff.Changes, error) {
-	return diff.DiffFleet(ctx, fleetSide(base), fleetSide(revision), repairedBlobs(store), diff.FleetOptions{})
+	return diff.DiffFleet(ctx, base, revision, repairedBlobs(store), diff.FleetOptions{})
 }

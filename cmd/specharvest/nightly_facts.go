@@ -20,11 +20,11 @@ import (
 // neither validated nor parsed again: the verdict, and what the catalog
 // shows of it.
 type documentFacts struct {
-	Validation validate.Summary      `json:"validation"`
-	Operations []merge.OperationInfo `json:"operations"`
-	Servers    []string              `json:"servers,omitempty"`
-	Tags       []string              `json:"tags,omitempty"`
-	MediaType  string                `json:"media_type,omitempty"`
+	Validation validate.Summary       `json:"validation"`
+	Operations []output.OperationInfo `json:"operations"`
+	Servers    []string               `json:"servers,omitempty"`
+	Tags       []string               `json:"tags,omitempty"`
+	MediaType  string                 `json:"media_type,omitempty"`
 	// Merge is what the merge plans with, so that a document is parsed
 	// for the merge only while its part of the merged document is
 	// written; nil for a document that cannot be loaded.
@@ -130,9 +130,9 @@ func (c *factsCache) get(ctx context.Context, sha string, body []byte) (*documen
 	}
 	f = documentFacts{Validation: res.Summary(), MediaType: output.DocumentMediaType(body), Version: factsVersion}
 	if res.Modeled {
-		f.Operations = merge.OperationsOf(outline)
-		f.Servers = merge.ServersOf(outline)
-		f.Tags = merge.TagsOf(outline)
+		f.Operations = output.OperationsOf(outline)
+		f.Servers = output.ServersOf(outline)
+		f.Tags = output.TagsOf(outline)
 		f.Merge = digest
 	}
 	if err := c.store.PutCachedValidation(ctx, sha, &f); err != nil {

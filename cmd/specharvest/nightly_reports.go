@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/specharvest/specharvest/merge"
 	"github.com/specharvest/specharvest/merge/diff"
 	"github.com/specharvest/specharvest/output"
 )
@@ -46,7 +45,7 @@ func (n *nightly) writeReports(ctx context.Context, store *output.Store, snap *o
 			excluded[x.Key] = x.Reason
 		}
 	}
-	if err := n.writeCatalog(ctx, store, snap, m, facts, changes, excluded); err != nil {
+	if err := n.writeCatalog(ctx, snap, m, facts, changes, excluded); err != nil {
 		return err
 	}
 	n.stageDone("catalog", started)
@@ -58,21 +57,16 @@ func (n *nightly) writeReports(ctx context.Context, store *output.Store, snap *o
 	return nil
 }
 
-func (n *nightly) writeCatalog(ctx context.Context, store *output.Store, snap *output.SnapshotWriter, m *output.Manifest, facts *factsCache, changes *diff.Changes, excluded map[string]string) error {
-	in := merge.CatalogInput{Snapshot: m.ID}
-	for _, s := range m.Specs {
-		g := output.CatalogGroupOf(s)
-		g.ExcludedFromMerge = excluded[s.Key]
-		if f := facts.lookup(ctx, s); f != nil {
-			g.Operations, g.Servers, g.Tags = f.Operations, f.Servers, f.Tags
-			g.APIVersion, g.DocumentType = f.Validation.APIVersion, f.MediaType
-		}
-		in.Groups = append(in.Groups, g)
-	}
-	if changes != nil {
-		in.Changes = catalogChanges(changes)
-	}
-	cat := merge.BuildCatalog(in)
+func (n *nightly) writeCatalog(ctx context.Context, snap *output.SnapshotWriter, m *output.Manifest, facts *factsCache, changes *diff.Changes, excluded map[string]string) error {
+	cat := output.BuildCatalog(output.CatalogInput{Manifest: m, Changes: changes, Excluded: excluded,
+		Document: func(e output.SpecEntry) *output.CatalogDocument {
+			f := facts.lookup(ctx, e)
+			if f == nil {
+				return nil
+			}
+			return &output.CatalogDocument{Operations: f.Operations, Servers: f.Servers, Tags: f.Tags,
+				APIVersion: f.Validation.APIVersion, MediaType: f.MediaType}
+		}})
 	for name, write := range map[string]func(*bytes.Buffer) error{
 		catalogJSONFile: func(b *bytes.Buffer) error { return output.WriteCatalogJSON(b, cat) },
 		apiCatalogFile:  func(b *bytes.Buffer) error { return output.WriteAPICatalog(b, cat, "") },
@@ -87,15 +81,6 @@ func (n *nightly) writeCatalog(ctx context.Context, store *output.Store, snap *o
 		}
 	}
 	return nil
-}
-
-// catalogChanges gives the catalog the diff in its own input shape.
-func catalogChanges(c *diff.Changes) *merge.CatalogChangesInput {
-	in := &merge.CatalogChangesInput{Summary: c.Summary}
-	for _, g := range c.Groups {
-		in.Groups = append(in.Groups, merge.CatalogGroupChangeInput{Key: g.Key, Change: g.Change, Error: g.Error, Findings: g.Changes})
-	}
-	return in
 }
 
 func jsonIndent(v any) ([]byte, error) {

@@ -58,7 +58,9 @@
 // fleet diff, such a revision (or one the manifest marks invalid) is a
 // breaking document-became-invalid finding on its group.
 //
-// DiffFleet compares two snapshots group by group: added, removed (absent
+// DiffFleet compares two snapshots group by group, reading each through
+// the small Fleet interface (an id, and per group its key, status, blob
+// and validity), which the store's manifest implements: added, removed (absent
 // from the revision; the run carries unreachable groups forward as stale,
 // so absence means gone), changed (another sha256: only those blobs are
 // read, through the caller's loader (a run repairs them with harvest/validate; this package imports no loader), and diffed, concurrently and

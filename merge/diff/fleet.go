@@ -20,7 +20,7 @@ const (
 	GroupStale   = "stale"
 )
 
-// Group statuses in a manifest, as a FleetSide carries them.
+// Group statuses in a manifest, as a Fleet reports them.
 const (
 	StatusOK     = "ok"
 	StatusStale  = "stale"
@@ -76,23 +76,34 @@ type ChangeSummary struct {
 	NonBreaking   int `json:"non_breaking"`
 }
 
-// FleetSide is one snapshot as the fleet diff needs it: its id and, per
-// group, its status and the sha256 of its stored blob.
-type FleetSide struct {
-	ID     string
-	Groups []FleetGroup
+// Fleet is one snapshot of a fleet as DiffFleet reads it. The store's
+// manifest is one (output.Manifest), so a caller hands its snapshots over
+// as they are; this package keeps no copy of their shape.
+type Fleet interface {
+	// FleetID names the snapshot in changes.json.
+	FleetID() string
+	// EachGroup calls fn once for every group: its key, its status
+	// (StatusOK, StatusStale or StatusFailed) and the sha256 of its stored
+	// document ("" when there is none). invalid marks a stored document
+	// that failed validation, and problems are its first errors, which a
+	// document-became-invalid finding cites.
+	EachGroup(fn func(key, status, sha string, invalid bool, problems []string))
 }
 
-// FleetGroup is one group of a FleetSide.
-type FleetGroup struct {
-	Key    string
-	Status string
-	SHA256 string
-	// Invalid marks a document that was fetched but failed validation;
-	// Problems holds its first errors, which a document-became-invalid
-	// finding cites.
-	Invalid  bool
-	Problems []string
+// fleetGroup is one group of a Fleet, as DiffFleet works with it.
+type fleetGroup struct {
+	key, status, sha string
+	invalid          bool
+	problems         []string
+}
+
+// groupsOf reads the groups of f, in its order.
+func groupsOf(f Fleet) []fleetGroup {
+	var out []fleetGroup
+	f.EachGroup(func(key, status, sha string, invalid bool, problems []string) {
+		out = append(out, fleetGroup{key: key, status: status, sha: sha, invalid: invalid, problems: problems})
+	})
+	return out
 }
 
 // FleetOptions tunes DiffFleet.
@@ -120,39 +131,40 @@ type LoadBlob func(ctx context.Context, sha string) ([]byte, error)
 //
 // Only a cancelled ctx makes DiffFleet fail; a blob that cannot be read or
 // a document that cannot be parsed is recorded on its group.
-func DiffFleet(ctx context.Context, base, revision FleetSide, load LoadBlob, opts FleetOptions) (*Changes, error) {
+func DiffFleet(ctx context.Context, base, revision Fleet, load LoadBlob, opts FleetOptions) (*Changes, error) {
 	if load == nil {
 		return nil, errors.New("diff fleet: no blob loader")
 	}
-	baseGroups := make(map[string]FleetGroup, len(base.Groups))
-	for _, g := range base.Groups {
-		baseGroups[g.Key] = g
+	baseList, revisionList := groupsOf(base), groupsOf(revision)
+	baseGroups := make(map[string]fleetGroup, len(baseList))
+	for _, g := range baseList {
+		baseGroups[g.key] = g
 	}
+	revisionGroups := make(map[string]fleetGroup, len(revisionList))
 	var groups []GroupChanges
 	var toDiff []int
-	seen := make(map[string]bool, len(revision.Groups))
-	for _, rg := range revision.Groups {
-		seen[rg.Key] = true
-		bg, existed := baseGroups[rg.Key]
+	for _, rg := range revisionList {
+		revisionGroups[rg.key] = rg
+		bg, existed := baseGroups[rg.key]
 		switch {
-		case rg.Status == StatusStale || (rg.Status == StatusFailed && existed):
-			groups = append(groups, GroupChanges{Key: rg.Key, Change: GroupStale, Changes: []Finding{}})
-		case !existed || bg.SHA256 == "":
-			added := GroupChanges{Key: rg.Key, Change: GroupAdded, Changes: []Finding{}}
-			if rg.SHA256 == "" {
+		case rg.status == StatusStale || (rg.status == StatusFailed && existed):
+			groups = append(groups, GroupChanges{Key: rg.key, Change: GroupStale, Changes: []Finding{}})
+		case !existed || bg.sha == "":
+			added := GroupChanges{Key: rg.key, Change: GroupAdded, Changes: []Finding{}}
+			if rg.sha == "" {
 				added.Error = "no document yet: the group was listed but its document could not be fetched"
 			}
 			groups = append(groups, added)
-		case rg.SHA256 == bg.SHA256 || rg.SHA256 == "":
+		case rg.sha == bg.sha || rg.sha == "":
 			// Unchanged: not even read.
 		default:
 			toDiff = append(toDiff, len(groups))
-			groups = append(groups, GroupChanges{Key: rg.Key, Change: GroupChanged, Changes: []Finding{}})
+			groups = append(groups, GroupChanges{Key: rg.key, Change: GroupChanged, Changes: []Finding{}})
 		}
 	}
-	for _, bg := range base.Groups {
-		if !seen[bg.Key] {
-			groups = append(groups, GroupChanges{Key: bg.Key, Change: GroupRemoved, Changes: []Finding{}})
+	for _, bg := range baseList {
+		if _, ok := revisionGroups[bg.key]; !ok {
+			groups = append(groups, GroupChanges{Key: bg.key, Change: GroupRemoved, Changes: []Finding{}})
 		}
 	}
 
@@ -165,7 +177,7 @@ func DiffFleet(ctx context.Context, base, revision FleetSide, load LoadBlob, opt
 	g.SetLimit(limit)
 	for _, i := range toDiff {
 		key := groups[i].Key
-		bg, rg := baseGroups[key], findGroup(revision, key)
+		bg, rg := baseGroups[key], revisionGroups[key]
 		g.Go(func() error {
 			findings, err := diffGroup(gctx, repaired, bg, rg, opts.Diff)
 			if gctx.Err() != nil {
@@ -184,25 +196,16 @@ func DiffFleet(ctx context.Context, base, revision FleetSide, load LoadBlob, opt
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, fmt.Errorf("diff fleet %s..%s: %w", base.ID, revision.ID, err)
+		return nil, fmt.Errorf("diff fleet %s..%s: %w", base.FleetID(), revision.FleetID(), err)
 	}
 
 	sort.Slice(groups, func(i, j int) bool { return groups[i].Key < groups[j].Key })
-	c := &Changes{Base: base.ID, Revision: revision.ID, Groups: groups}
+	c := &Changes{Base: base.FleetID(), Revision: revision.FleetID(), Groups: groups}
 	if c.Groups == nil {
 		c.Groups = []GroupChanges{}
 	}
 	c.Summary = Summarize(c.Groups)
 	return c, nil
-}
-
-func findGroup(side FleetSide, key string) FleetGroup {
-	for _, g := range side.Groups {
-		if g.Key == key {
-			return g
-		}
-	}
-	return FleetGroup{}
 }
 
 // Summarize counts groups by change and findings by level: the one
@@ -254,16 +257,16 @@ func DocumentChanges(baseName, revisionName, key string, findings []Finding) *Ch
 // errors: a client of an API whose contract no longer reads cannot trust
 // it. Becoming valid again is info. Both documents unreadable is an error
 // on the group, as before.
-func diffGroup(ctx context.Context, cache *repairedCache, bg, rg FleetGroup, opts DiffOptions) ([]Finding, error) {
-	findings, err := diffBlobs(ctx, cache, bg.SHA256, rg.SHA256, opts)
-	baseBad, revisionBad := bg.Invalid, rg.Invalid
+func diffGroup(ctx context.Context, cache *repairedCache, bg, rg fleetGroup, opts DiffOptions) ([]Finding, error) {
+	findings, err := diffBlobs(ctx, cache, bg.sha, rg.sha, opts)
+	baseBad, revisionBad := bg.invalid, rg.invalid
 	var baseErr, revisionErr error
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, err
 		}
-		baseErr = cache.readable(ctx, bg.SHA256)
-		revisionErr = cache.readable(ctx, rg.SHA256)
+		baseErr = cache.readable(ctx, bg.sha)
+		revisionErr = cache.readable(ctx, rg.sha)
 		if baseErr == nil && revisionErr == nil {
 			return nil, err
 		}
@@ -287,8 +290,8 @@ func diffGroup(ctx context.Context, cache *repairedCache, bg, rg FleetGroup, opt
 	return findings, nil
 }
 
-func becameInvalid(rg FleetGroup, readErr error) Finding {
-	problems := rg.Problems
+func becameInvalid(rg fleetGroup, readErr error) Finding {
+	problems := rg.problems
 	if readErr != nil {
 		problems = append([]string{readErr.Error()}, problems...)
 	}

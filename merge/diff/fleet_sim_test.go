@@ -14,9 +14,9 @@ import (
 
 // simulatedSide renders every group of a simulated fleet at one
 // generation into blobs, the way a run would store them.
-func simulatedSide(t *testing.T, f *xanotest.Fleet, blobs *countingBlobs) FleetSide {
+func simulatedSide(t *testing.T, f *xanotest.Fleet, blobs *countingBlobs) testFleet {
 	t.Helper()
-	side := FleetSide{ID: fmt.Sprintf("generation-%d", f.Generation)}
+	side := testFleet{ID: fmt.Sprintf("generation-%d", f.Generation)}
 	for _, ref := range f.Groups() {
 		doc, err := f.Document(ref.Group.ID, "http://127.0.0.1:8080")
 		if err != nil {
@@ -27,7 +27,7 @@ func simulatedSide(t *testing.T, f *xanotest.Fleet, blobs *countingBlobs) FleetS
 		blobs.mu.Lock()
 		blobs.blobs[sha] = doc
 		blobs.mu.Unlock()
-		side.Groups = append(side.Groups, FleetGroup{Key: simKey(ref.Group.ID), Status: StatusOK, SHA256: sha})
+		side.Groups = append(side.Groups, testGroup{Key: simKey(ref.Group.ID), Status: StatusOK, SHA256: sha})
 	}
 	return side
 }

@@ -10,6 +10,29 @@ import (
 	"github.com/specharvest/specharvest/harvest/validate"
 )
 
+// testFleet is a snapshot as the tests write one down; the store's
+// manifest plays this part in a run.
+type testFleet struct {
+	ID     string
+	Groups []testGroup
+}
+
+type testGroup struct {
+	Key, Status, SHA256 string
+	Invalid             bool
+	Problems            []string
+}
+
+var _ Fleet = testFleet{}
+
+func (f testFleet) FleetID() string { return f.ID }
+
+func (f testFleet) EachGroup(fn func(key, status, sha string, invalid bool, problems []string)) {
+	for _, g := range f.Groups {
+		fn(g.Key, g.Status, g.SHA256, g.Invalid, g.Problems)
+	}
+}
+
 // countingBlobs is a blob store in memory that counts reads per sha.
 type countingBlobs struct {
 	mu    sync.Mutex
@@ -56,14 +79,14 @@ func TestDiffFleet(t *testing.T) {
 	blobs.blobs["unchanged"] = blobs.blobs["base"]
 	blobs.blobs["garbage"] = []byte("{ this is not: [ a document")
 
-	base := FleetSide{ID: "20261126T020000Z", Groups: []FleetGroup{
+	base := testFleet{ID: "20261126T020000Z", Groups: []testGroup{
 		{Key: "prod/a/unchanged", Status: StatusOK, SHA256: "unchanged"},
 		{Key: "prod/a/changed", Status: StatusOK, SHA256: "base"},
 		{Key: "prod/a/stale", Status: StatusOK, SHA256: "base"},
 		{Key: "prod/a/removed", Status: StatusOK, SHA256: "base"},
 		{Key: "prod/a/broken", Status: StatusOK, SHA256: "base"},
 	}}
-	revision := FleetSide{ID: "20261127T020000Z", Groups: []FleetGroup{
+	revision := testFleet{ID: "20261127T020000Z", Groups: []testGroup{
 		{Key: "prod/a/unchanged", Status: StatusOK, SHA256: "unchanged"},
 		{Key: "prod/a/changed", Status: StatusOK, SHA256: "revision"},
 		{Key: "prod/a/stale", Status: StatusStale, SHA256: "base"},
@@ -130,7 +153,7 @@ func TestDiffFleet(t *testing.T) {
 
 func TestDiffFleetNothingChanged(t *testing.T) {
 	blobs := newCountingBlobs()
-	side := FleetSide{ID: "a", Groups: []FleetGroup{{Key: "k", Status: StatusOK, SHA256: "x"}}}
+	side := testFleet{ID: "a", Groups: []testGroup{{Key: "k", Status: StatusOK, SHA256: "x"}}}
 	c, err := DiffFleet(context.Background(), side, side, blobs.load, FleetOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -144,8 +167,8 @@ func TestDiffFleetCancelled(t *testing.T) {
 	blobs := newCountingBlobs()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	base := FleetSide{Groups: []FleetGroup{{Key: "k", Status: StatusOK, SHA256: "x"}}}
-	revision := FleetSide{Groups: []FleetGroup{{Key: "k", Status: StatusOK, SHA256: "y"}}}
+	base := testFleet{Groups: []testGroup{{Key: "k", Status: StatusOK, SHA256: "x"}}}
+	revision := testFleet{Groups: []testGroup{{Key: "k", Status: StatusOK, SHA256: "y"}}}
 	if _, err := DiffFleet(ctx, base, revision, blobs.load, FleetOptions{}); err == nil {
 		t.Error("a cancelled fleet diff succeeded")
 	}
@@ -171,18 +194,18 @@ func BenchmarkDiffFleet(b *testing.B) {
 	for _, changed := range []int{groups / 100, groups / 50} {
 		b.Run(fmt.Sprintf("changed=%d", changed), func(b *testing.B) {
 			blobs := newCountingBlobs()
-			var base, revision FleetSide
+			var base, revision testFleet
 			for i := range groups {
 				key := fmt.Sprintf("prod/i%d/w/g%04d", i%7, i)
 				baseSHA := fmt.Sprintf("b%04d", i)
 				blobs.blobs[baseSHA] = baseDoc
-				base.Groups = append(base.Groups, FleetGroup{Key: key, Status: StatusOK, SHA256: baseSHA})
+				base.Groups = append(base.Groups, testGroup{Key: key, Status: StatusOK, SHA256: baseSHA})
 				revisionSHA := baseSHA
 				if i%(groups/changed) == 0 {
 					revisionSHA = fmt.Sprintf("r%04d", i)
 					blobs.blobs[revisionSHA] = revisionDoc
 				}
-				revision.Groups = append(revision.Groups, FleetGroup{Key: key, Status: StatusOK, SHA256: revisionSHA})
+				revision.Groups = append(revision.Groups, testGroup{Key: key, Status: StatusOK, SHA256: revisionSHA})
 			}
 			b.ResetTimer()
 			for b.Loop() {

@@ -137,8 +137,8 @@ func fleetFindings(base, revision []byte) ([]Finding, error) {
 	blobs := map[string][]byte{"b": base, "r": revision}
 	load := func(_ context.Context, sha string) ([]byte, error) { return blobs[sha], nil }
 	c, err := DiffFleet(context.Background(),
-		FleetSide{ID: "1", Groups: []FleetGroup{{Key: "g", Status: StatusOK, SHA256: "b"}}},
-		FleetSide{ID: "2", Groups: []FleetGroup{{Key: "g", Status: StatusOK, SHA256: "r"}}}, load, FleetOptions{})
+		testFleet{ID: "1", Groups: []testGroup{{Key: "g", Status: StatusOK, SHA256: "b"}}},
+		testFleet{ID: "2", Groups: []testGroup{{Key: "g", Status: StatusOK, SHA256: "r"}}}, load, FleetOptions{})
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package merge
+package output
 
 import (
 	"sort"
@@ -109,14 +109,6 @@ type OperationInfo struct {
 	Deprecated  bool     `json:"deprecated,omitempty"`
 }
 
-// How a group differs from the previous snapshot, as changes.json says.
-const (
-	catalogAdded   = "added"
-	catalogRemoved = "removed"
-	catalogChanged = "changed"
-	catalogStale   = "stale"
-)
-
 // CatalogChanges is what changed since the previous snapshot, the groups
 // with breaking findings first.
 type CatalogChanges struct {
@@ -137,123 +129,97 @@ type CatalogGroupChange struct {
 	Findings []diff.Finding `json:"findings,omitempty"`
 }
 
-// CatalogInput is everything BuildCatalog needs; the caller gathers it
-// from the manifest, the loaded documents and the diff.
+// CatalogInput is what BuildCatalog reads: a snapshot's manifest and
+// changes as they are, and what only the loaded documents know.
 type CatalogInput struct {
-	// Snapshot is the snapshot being catalogued: the one in which its
-	// added and changed groups changed.
-	Snapshot string
-	// Groups has one entry per spec of the manifest.
-	Groups []CatalogGroupInput
-	// Changes is nil when there is no previous snapshot.
-	Changes *CatalogChangesInput
+	Manifest *Manifest
+	// Changes is nil for the first snapshot of a store: there is nothing
+	// to compare with.
+	Changes *diff.Changes
+	// Document gives what was read from a group's document: its
+	// operations, servers, tags, version and media type. Without it, or
+	// when it returns nil (a failed group), the catalog shows the
+	// manifest's operation count.
+	Document func(SpecEntry) *CatalogDocument
+	// Excluded says, by key, why a group is not in merged.json.
+	Excluded map[string]string
 }
 
-// CatalogGroupInput is one spec of the manifest, with what was read from
-// its document.
-type CatalogGroupInput struct {
-	Key, Source, Instance, Workspace, Group string
-	Title, APIVersion, OpenAPI              string
-	Status, SHA256, ChangedIn, Error        string
-	Servers, Tags                           []string
-	Valid                                   bool
-	Errors, Warnings                        int
-	// Operations lists the operations of the document; OperationCount is
-	// used instead when the document could not be read (a failed group)
-	// but the manifest still knows the count.
-	Operations     []OperationInfo
-	OperationCount int
-	// DocumentPath links to the group's document, relative to where the
-	// catalog is written: a snapshot links into the blob store, an
-	// exported bundle to its own copy.
-	DocumentPath string
-	// DocumentType is the media type of the document as fetched
+// CatalogDocument is what the catalog shows of a group's document beyond
+// its manifest entry.
+type CatalogDocument struct {
+	Operations []OperationInfo
+	Servers    []string
+	Tags       []string
+	// APIVersion is the document's info.version.
+	APIVersion string
+	// MediaType is the document's media type as fetched
 	// (application/json or application/yaml), empty when unknown.
-	DocumentType string
-	// LastFetched and StaleNights date a stale group; ExcludedFromMerge
-	// says why the group is not in the merged document, and Flags mark
-	// what a reader must not take at face value (suspect-removal).
-	LastFetched       time.Time
-	StaleNights       int
-	ExcludedFromMerge string
-	Flags             []string
+	MediaType string
 }
 
-// CatalogChangesInput is the diff of this snapshot against the previous
-// one, in the shape of changes.json.
-type CatalogChangesInput struct {
-	Summary diff.ChangeSummary
-	Groups  []CatalogGroupChangeInput
-}
-
-// CatalogGroupChangeInput is one group of changes.json.
-type CatalogGroupChangeInput struct {
-	Key      string
-	Change   string
-	Error    string
-	Findings []diff.Finding
-}
-
-// BuildCatalog turns the input into the catalog. It is pure and
-// deterministic: groups are sorted by key, operations by path and method,
-// findings by severity, so identical input gives identical output.
+// BuildCatalog builds the catalog of a snapshot straight from its manifest
+// and changes. It is pure and deterministic: groups are sorted by key,
+// operations by path and method, findings by severity, so identical input
+// gives identical output; and nothing in the result names the snapshot
+// but the ChangedIn of the groups that changed in it.
 func BuildCatalog(in CatalogInput) *Catalog {
-	c := &Catalog{
-		Format:    CatalogFormat,
-		Groups:    make([]CatalogGroup, 0, len(in.Groups)),
-		Instances: []InstanceTotals{},
+	c := &Catalog{Format: CatalogFormat, Groups: []CatalogGroup{}, Instances: []InstanceTotals{}}
+	if in.Manifest == nil {
+		return c
 	}
-
-	changeOf := map[string]CatalogGroupChangeInput{}
+	m := in.Manifest
+	c.Groups = make([]CatalogGroup, 0, len(m.Specs))
+	changeOf := map[string]diff.GroupChanges{}
 	if in.Changes != nil {
 		for _, g := range in.Changes.Groups {
 			changeOf[g.Key] = g
 		}
 	}
-
-	for _, g := range in.Groups {
-		ops := sortCatalogOperations(g.Operations)
-		count := len(ops)
-		if count == 0 {
-			count = g.OperationCount
-		}
+	for _, e := range m.Specs {
 		cg := CatalogGroup{
-			Key:          g.Key,
-			Source:       g.Source,
-			Instance:     g.Instance,
-			Workspace:    g.Workspace,
-			Group:        g.Group,
-			Title:        g.Title,
-			Version:      g.APIVersion,
-			OpenAPI:      g.OpenAPI,
-			Servers:      catalogClone(g.Servers),
-			Tags:         catalogUnique(g.Tags),
-			Status:       g.Status,
-			Valid:        g.Valid,
-			Errors:       g.Errors,
-			Warnings:     g.Warnings,
-			SHA256:       g.SHA256,
-			ChangedIn:    g.ChangedIn,
-			Error:        g.Error,
-			Document:     g.DocumentPath,
-			DocumentType: g.DocumentType,
-			Operations:   count,
-			Endpoints:    ops,
-
-			LastFetched:       g.LastFetched,
-			StaleNights:       g.StaleNights,
-			ExcludedFromMerge: g.ExcludedFromMerge,
-			Flags:             catalogClone(g.Flags),
+			Key:               e.Key,
+			Source:            e.Source,
+			Instance:          e.Instance,
+			Workspace:         e.Workspace,
+			Group:             e.Group,
+			Title:             e.Title,
+			OpenAPI:           e.OpenAPI,
+			Status:            e.Status,
+			Valid:             e.Valid,
+			Errors:            e.Errors,
+			Warnings:          e.Warnings,
+			SHA256:            e.SHA256,
+			ChangedIn:         e.ChangedIn,
+			Error:             e.Error,
+			Operations:        e.Operations,
+			LastFetched:       e.LastFetched,
+			StaleNights:       e.StaleNights,
+			ExcludedFromMerge: in.Excluded[e.Key],
+			Flags:             catalogClone(e.Flags),
 		}
-		if ch, ok := changeOf[g.Key]; ok {
+		if e.HasBlob() {
+			cg.Document = BlobLink(e.SHA256)
+		}
+		if in.Document != nil {
+			if d := in.Document(e); d != nil {
+				cg.Version, cg.DocumentType = d.APIVersion, d.MediaType
+				cg.Servers, cg.Tags = catalogClone(d.Servers), catalogUnique(d.Tags)
+				cg.Endpoints = sortCatalogOperations(d.Operations)
+				if len(cg.Endpoints) > 0 {
+					cg.Operations = len(cg.Endpoints)
+				}
+			}
+		}
+		if ch, ok := changeOf[e.Key]; ok {
 			cg.Change = ch.Change
-			cg.Findings = sortCatalogFindings(ch.Findings)
+			cg.Findings = sortCatalogFindings(ch.Changes)
 		}
 		// A group that is new or changed changed in this snapshot, whatever
-		// the caller knew before; so did every group of a first snapshot
+		// the manifest knew before; so did every group of a first snapshot
 		// that has a document.
-		if cg.Change == catalogAdded || cg.Change == catalogChanged || (in.Changes == nil && cg.ChangedIn == "" && cg.SHA256 != "") {
-			cg.ChangedIn = in.Snapshot
+		if cg.Change == diff.GroupAdded || cg.Change == diff.GroupChanged || (in.Changes == nil && cg.ChangedIn == "" && cg.SHA256 != "") {
+			cg.ChangedIn = m.ID
 		}
 		c.Groups = append(c.Groups, cg)
 	}
@@ -267,8 +233,8 @@ func BuildCatalog(in CatalogInput) *Catalog {
 			Groups:  make([]CatalogGroupChange, 0, len(in.Changes.Groups)),
 		}
 		for _, g := range in.Changes.Groups {
-			gc := CatalogGroupChange{Key: g.Key, Change: g.Change, Error: g.Error, Findings: sortCatalogFindings(g.Findings)}
-			for _, f := range g.Findings {
+			gc := CatalogGroupChange{Key: g.Key, Change: g.Change, Error: g.Error, Findings: sortCatalogFindings(g.Changes)}
+			for _, f := range g.Changes {
 				switch f.Level {
 				case diff.LevelBreaking:
 					gc.Breaking++
@@ -314,13 +280,13 @@ func (c *Catalog) Relinked(link func(CatalogGroup) string) *Catalog {
 // a removed group breaks every client, a stale one may hide anything.
 func catalogChangeRank(change string) int {
 	switch change {
-	case catalogRemoved:
+	case diff.GroupRemoved:
 		return 0
-	case catalogChanged:
+	case diff.GroupChanged:
 		return 1
-	case catalogStale:
+	case diff.GroupStale:
 		return 2
-	case catalogAdded:
+	case diff.GroupAdded:
 		return 3
 	}
 	return 4
@@ -398,18 +364,18 @@ func catalogTotalsOf(groups []CatalogGroup) (Totals, []InstanceTotals) {
 func (t *Totals) add(g CatalogGroup) {
 	t.Groups++
 	switch g.Status {
-	case "ok":
+	case StatusOK:
 		t.OK++
-	case "stale":
+	case StatusStale:
 		t.Stale++
-	case "failed":
+	case StatusFailed:
 		t.Failed++
 	}
-	if g.Status != "failed" && !g.Valid {
+	if g.Status != StatusFailed && !g.Valid {
 		t.Invalid++
 	}
 	t.Operations += g.Operations
-	if g.Change == catalogAdded || g.Change == catalogChanged {
+	if g.Change == diff.GroupAdded || g.Change == diff.GroupChanged {
 		t.Changed++
 	}
 	for _, f := range g.Findings {

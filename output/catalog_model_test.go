@@ -1,4 +1,4 @@
-package merge
+package output
 
 import (
 	"encoding/json"
@@ -59,6 +59,9 @@ func TestCatalogOperationsOfADocument(t *testing.T) {
 	}
 }
 
+// catalogTestInput is a snapshot of five groups — ok, stale, failed,
+// from two sources — and its changes against the one before, as a run
+// hands them to BuildCatalog.
 func catalogTestInput() CatalogInput {
 	ops := func(n int) []OperationInfo {
 		var out []OperationInfo
@@ -67,28 +70,39 @@ func catalogTestInput() CatalogInput {
 		}
 		return out
 	}
+	docs := map[string]*CatalogDocument{
+		"prod/b/ws2/zeta":  {Operations: ops(2)},
+		"prod/a/ws1/alpha": {Operations: ops(3), Tags: []string{"x", "a", "x"}},
+		"files/-/-/spec":   {Operations: ops(1)},
+	}
 	return CatalogInput{
-		Snapshot: "20261127T020000Z",
-		Groups: []CatalogGroupInput{
-			{Key: "prod/b/ws2/zeta", Source: "prod", Instance: "b", Workspace: "ws2", Group: "zeta", Status: "ok", SHA256: "aa", Valid: true, Operations: ops(2), ChangedIn: "20261101T020000Z"},
-			{Key: "prod/a/ws1/alpha", Source: "prod", Instance: "a", Workspace: "ws1", Group: "alpha", Status: "ok", SHA256: "bb", Valid: true, Operations: ops(3), Tags: []string{"x", "a", "x"}},
-			{Key: "prod/a/ws1/beta", Source: "prod", Instance: "a", Workspace: "ws1", Group: "beta", Status: "stale", SHA256: "cc", Valid: false, Errors: 2, OperationCount: 7, ChangedIn: "20261120T020000Z"},
-			{Key: "prod/a/ws0/gamma", Source: "prod", Instance: "a", Workspace: "ws0", Group: "gamma", Status: "failed", Error: "fetch: 503"},
-			{Key: "files/-/-/spec", Source: "files", Group: "spec", Status: "ok", SHA256: "dd", Valid: true, Operations: ops(1), ChangedIn: "20261001T020000Z"},
-		},
-		Changes: &CatalogChangesInput{
+		Manifest: &Manifest{ID: "20261127T020000Z", Previous: "20261126T020000Z", Specs: []SpecEntry{
+			{Key: "prod/b/ws2/zeta", Source: "prod", Instance: "b", Workspace: "ws2", Group: "zeta", Status: StatusOK, SHA256: "aa", Valid: true, Operations: 2, ChangedIn: "20261101T020000Z"},
+			{Key: "prod/a/ws1/alpha", Source: "prod", Instance: "a", Workspace: "ws1", Group: "alpha", Status: StatusOK, SHA256: "bb", Valid: true, Operations: 3},
+			{Key: "prod/a/ws1/beta", Source: "prod", Instance: "a", Workspace: "ws1", Group: "beta", Status: StatusStale, SHA256: "cc", Valid: false, Errors: 2, Operations: 7, ChangedIn: "20261120T020000Z"},
+			{Key: "prod/a/ws0/gamma", Source: "prod", Instance: "a", Workspace: "ws0", Group: "gamma", Status: StatusFailed, Error: "fetch: 503"},
+			{Key: "files/-/-/spec", Source: "files", Group: "spec", Status: StatusOK, SHA256: "dd", Valid: true, Operations: 1, ChangedIn: "20261001T020000Z"},
+		}},
+		Changes: &diff.Changes{
+			Base: "20261126T020000Z", Revision: "20261127T020000Z",
 			Summary: diff.ChangeSummary{GroupsAdded: 1, GroupsRemoved: 1, GroupsChanged: 1, GroupsStale: 1, Breaking: 3, NonBreaking: 2},
-			Groups: []CatalogGroupChangeInput{
-				{Key: "prod/a/ws1/alpha", Change: "added"},
-				{Key: "prod/a/ws1/beta", Change: "stale", Error: "could not compare"},
-				{Key: "prod/b/ws2/zeta", Change: "changed", Findings: []diff.Finding{
+			Groups: []diff.GroupChanges{
+				{Key: "prod/a/ws1/alpha", Change: diff.GroupAdded},
+				{Key: "prod/a/ws1/beta", Change: diff.GroupStale, Error: "could not compare"},
+				{Key: "prod/b/ws2/zeta", Change: diff.GroupChanged, Changes: []diff.Finding{
 					{ID: "response-property-added", Level: diff.LevelInfo, Operation: "GET /pa", Message: "added"},
 					{ID: "api-path-removed", Level: diff.LevelBreaking, Operation: "GET /pz", Message: "removed"},
 					{ID: "request-parameter-became-required", Level: diff.LevelBreaking, Operation: "GET /pa", Message: "required"},
 					{ID: "response-media-type-added", Level: diff.LevelWarning, Operation: "GET /pb", Message: "warned"},
 				}},
-				{Key: "prod/old/ws/gone", Change: "removed", Findings: []diff.Finding{{ID: "api-group-removed", Level: diff.LevelBreaking, Message: "gone"}}},
+				{Key: "prod/old/ws/gone", Change: diff.GroupRemoved, Changes: []diff.Finding{{ID: "api-group-removed", Level: diff.LevelBreaking, Message: "gone"}}},
 			},
+		},
+		Document: func(e SpecEntry) *CatalogDocument {
+			if e.Status == StatusStale {
+				return nil // as if its document could not be read again
+			}
+			return docs[e.Key]
 		},
 	}
 }
@@ -195,14 +209,14 @@ func TestBuildCatalog(t *testing.T) {
 	// Nothing names the snapshot: another snapshot of the same fleet and
 	// changes (the groups' ChangedIn aside) gives the same bytes.
 	in := catalogTestInput()
-	for i := range in.Groups {
-		if in.Groups[i].ChangedIn == "" {
-			in.Groups[i].ChangedIn = in.Snapshot
+	for i := range in.Manifest.Specs {
+		if in.Manifest.Specs[i].ChangedIn == "" {
+			in.Manifest.Specs[i].ChangedIn = in.Manifest.ID
 		}
 	}
 	in.Changes.Groups = nil
 	night, _ := json.Marshal(BuildCatalog(in))
-	in.Snapshot = "20261128T020000Z"
+	in.Manifest.ID, in.Manifest.Previous = "20261128T020000Z", in.Manifest.ID
 	if next, _ := json.Marshal(BuildCatalog(in)); string(night) != string(next) {
 		t.Errorf("the catalog names its snapshot:\n%s\n%s", night, next)
 	}
@@ -210,18 +224,19 @@ func TestBuildCatalog(t *testing.T) {
 
 func TestBuildCatalogIsDeterministicAndPure(t *testing.T) {
 	in := catalogTestInput()
-	before, _ := json.Marshal(in)
+	before, _ := json.Marshal([]any{in.Manifest, in.Changes})
 	first, _ := json.Marshal(BuildCatalog(in))
 	// Shuffle what the caller may give in any order.
-	in.Groups[0], in.Groups[4] = in.Groups[4], in.Groups[0]
+	specs := in.Manifest.Specs
+	specs[0], specs[4] = specs[4], specs[0]
 	in.Changes.Groups[0], in.Changes.Groups[3] = in.Changes.Groups[3], in.Changes.Groups[0]
 	second, _ := json.Marshal(BuildCatalog(in))
 	if string(first) != string(second) {
 		t.Errorf("the catalog depends on input order:\n%s\n%s", first, second)
 	}
-	in.Groups[0], in.Groups[4] = in.Groups[4], in.Groups[0]
+	specs[0], specs[4] = specs[4], specs[0]
 	in.Changes.Groups[0], in.Changes.Groups[3] = in.Changes.Groups[3], in.Changes.Groups[0]
-	if after, _ := json.Marshal(in); string(after) != string(before) {
+	if after, _ := json.Marshal([]any{in.Manifest, in.Changes}); string(after) != string(before) {
 		t.Error("BuildCatalog modified its input")
 	}
 }
@@ -237,27 +252,21 @@ func TestBuildCatalogFirstSnapshot(t *testing.T) {
 		if g.Change != "" || len(g.Findings) != 0 {
 			t.Errorf("%s has a change in a first snapshot", g.Key)
 		}
-		if g.Key == "prod/a/ws1/alpha" && g.ChangedIn != in.Snapshot {
+		if g.Key == "prod/a/ws1/alpha" && g.ChangedIn != in.Manifest.ID {
 			t.Errorf("a group first seen now changed in this snapshot, got %q", g.ChangedIn)
 		}
 	}
 	if c.Totals.Changed != 0 || c.Totals.Breaking != 0 {
 		t.Errorf("totals of a first snapshot: %+v", c.Totals)
 	}
-	empty := BuildCatalog(CatalogInput{Snapshot: "x"})
+	empty := BuildCatalog(CatalogInput{Manifest: &Manifest{ID: "x"}})
 	if data, err := json.Marshal(empty); err != nil || !json.Valid(data) || empty.Groups == nil || empty.Instances == nil {
 		t.Errorf("an empty catalog must still encode with empty lists: %s %v", data, err)
 	}
 }
 
 func TestCatalogRelinked(t *testing.T) {
-	in := catalogTestInput()
-	for i := range in.Groups {
-		if in.Groups[i].SHA256 != "" {
-			in.Groups[i].DocumentPath = "../../blobs/" + in.Groups[i].SHA256
-		}
-	}
-	c := BuildCatalog(in)
+	c := BuildCatalog(catalogTestInput())
 	before, _ := json.Marshal(c)
 	r := c.Relinked(func(g CatalogGroup) string { return "specs/" + g.Key + ".json" })
 	for i, g := range r.Groups {

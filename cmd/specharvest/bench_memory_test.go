@@ -141,30 +141,57 @@ func writeRealSizeFleet(tb testing.TB, dir string, groups int, seed uint64) int6
 
 // writeWideDocument writes one document of n small paths (one GET each,
 // about 170 bytes a path, the shape of a generated admin API) under the
-// Metadata API fixture's info and servers, and returns its size.
+// Metadata API fixture's info and servers, and returns its size. It is
+// written path by path, never held whole: a child inherits the peak RSS
+// of the process that starts it (ru_maxrss counts the memory image that
+// exec replaced), so a large document built here would be reported as the
+// binary's own peak.
 func writeWideDocument(tb testing.TB, path string, n int) int64 {
 	tb.Helper()
 	fixture := xanoFixtures(tb)[1]
-	paths := make(map[string]any, n)
+	templates := make([]string, n)
 	for i := range n {
-		paths[fmt.Sprintf("/table%d/record/{id}", i)] = map[string]any{"get": map[string]any{
+		templates[i] = fmt.Sprintf("/table%d/record/{id}", i)
+	}
+	sort.Strings(templates) // the order encoding/json gives a map's keys
+	var buf bytes.Buffer
+	put := func(v any) {
+		data, err := json.Marshal(v)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		buf.Write(data)
+	}
+	// Keys in encoding/json's order: info, openapi, paths, servers.
+	buf.WriteString(`{"info":`)
+	put(fixture["info"])
+	buf.WriteString(`,"openapi":`)
+	put(fixture["openapi"])
+	buf.WriteString(`,"paths":{`)
+	for j, template := range templates {
+		if j > 0 {
+			buf.WriteByte(',')
+		}
+		var i int
+		fmt.Sscanf(template, "/table%d/", &i)
+		put(template)
+		buf.WriteByte(':')
+		put(map[string]any{"get": map[string]any{
 			"summary":    fmt.Sprintf("Get a record of table %d", i),
 			"parameters": []any{map[string]any{"name": "id", "in": "path", "required": true, "schema": map[string]any{"type": "integer"}}},
 			"responses":  map[string]any{"200": map[string]any{"description": "the record"}},
-		}}
+		}})
 	}
-	doc := map[string]any{"openapi": fixture["openapi"], "info": fixture["info"], "servers": fixture["servers"], "paths": paths}
-	data, err := json.Marshal(doc)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	buf.WriteString(`},"servers":`)
+	put(fixture["servers"])
+	buf.WriteByte('}')
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		tb.Fatal(err)
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		tb.Fatal(err)
 	}
-	return int64(len(data))
+	return int64(buf.Len())
 }
 
 // writeFilesConfig writes a config that harvests every JSON file under

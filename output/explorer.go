@@ -243,7 +243,7 @@ func sortedFindings(in []diff.Finding) []diff.Finding {
 func sortExplorerGroups(gs []explorerGroup) {
 	breaks := make(map[string]bool, len(gs))
 	for _, g := range gs {
-		b := g.Change == "removed"
+		b := g.Change == diff.GroupRemoved
 		for _, f := range g.Findings {
 			b = b || f.Level == diff.LevelBreaking
 		}

@@ -62,7 +62,7 @@ type HistoryCell struct {
 // every client; empty when nothing changed.
 func (c HistoryCell) Level() string {
 	switch {
-	case c.Breaking > 0 || c.Change == "removed":
+	case c.Breaking > 0 || c.Change == diff.GroupRemoved:
 		return string(diff.LevelBreaking)
 	case c.Warning > 0:
 		return string(diff.LevelWarning)

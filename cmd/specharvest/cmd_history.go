@@ -118,7 +118,7 @@ func groupHistory(ctx context.Context, st *output.Store, key string) (historyRep
 				}
 			}
 			if presentLast {
-				ev := historyEvent{Snapshot: info.ID, Started: info.Started, Change: "removed"}
+				ev := historyEvent{Snapshot: info.ID, Started: info.Started, Change: diff.GroupRemoved}
 				if err := addFindings(ctx, st, info.ID, key, &ev); err != nil {
 					return report, nil, err
 				}
@@ -132,13 +132,13 @@ func groupHistory(ctx context.Context, st *output.Store, key string) (historyRep
 			Operations: spec.Operations, Valid: spec.Valid, Error: spec.Error}
 		switch {
 		case spec.Status == output.StatusFailed:
-			ev.Change = "failed"
+			ev.Change = output.StatusFailed
 		case !presentLast:
-			ev.Change = "added"
+			ev.Change = diff.GroupAdded
 		case spec.Status == output.StatusStale:
-			ev.Change = "stale"
+			ev.Change = output.StatusStale
 		case spec.SHA256 != lastSHA:
-			ev.Change = "changed"
+			ev.Change = diff.GroupChanged
 		case lastStatus != output.StatusOK:
 			ev.Change = "recovered"
 		}
@@ -200,14 +200,14 @@ func historyLevelRank(l diff.Level) int {
 func printHistory(w io.Writer, r historyReport) {
 	changed := 0
 	for _, ev := range r.Events {
-		if ev.Change == "changed" {
+		if ev.Change == diff.GroupChanged {
 			changed++
 		}
 	}
 	fmt.Fprintf(w, "%s: in %d of %d snapshots, changed in %d\n", r.Key, r.Present, r.Snapshots, changed)
 	for _, ev := range r.Events {
 		line := fmt.Sprintf("%-20s %-9s", ev.Snapshot, ev.Change)
-		if ev.SHA256 != "" && ev.Change != "removed" {
+		if ev.SHA256 != "" && ev.Change != diff.GroupRemoved {
 			line += fmt.Sprintf("  sha256 %s  %d operations", ev.SHA256[:min(12, len(ev.SHA256))], ev.Operations)
 			if ev.Valid {
 				line += "  valid"

@@ -11,16 +11,17 @@ import (
 	"github.com/specharvest/specharvest/output"
 )
 
-// Report files of a snapshot besides the manifest.
+// Report files of a snapshot besides the manifest. Those the catalog
+// reads back are named by output, their one owner.
 const (
 	mergedJSONFile  = "merged.json"
 	mergedYAMLFile  = "merged.yaml"
 	mergeReportFile = "merge-report.json"
-	changesJSONFile = "changes.json"
+	changesJSONFile = output.ChangesFile
 	changesMDFile   = "CHANGES.md"
-	catalogJSONFile = "catalog.json"
-	apiCatalogFile  = "api-catalog.json"
-	catalogHTMLFile = "index.html"
+	catalogJSONFile = output.CatalogFile
+	apiCatalogFile  = output.APICatalogFile
+	catalogHTMLFile = output.CatalogHTML
 )
 
 // writeReports writes merged.*, changes.*, catalog.* and index.html into

@@ -355,7 +355,7 @@ func encodeInput(in *prepared, loadIndex int, load Load, planned []*pathEntry, o
 			if err != nil {
 				return fmt.Errorf("merge: encode path %q of %q: %w", e.original, in.Key, err)
 			}
-			part.paths[e.merged] = data
+			part.paths[e.merged] = pack(data)
 		}
 		if parts > 1 {
 			return nil
@@ -401,7 +401,7 @@ func encodeComponents(real *prepared, owned []*member, finalName map[*member]str
 		if part.components[mb.kind] == nil {
 			part.components[mb.kind] = map[string][]byte{}
 		}
-		part.components[mb.kind][finalName[mb]] = data
+		part.components[mb.kind][finalName[mb]] = pack(data)
 	}
 	for name, item := range doc.Webhooks {
 		to := name
@@ -412,7 +412,7 @@ func encodeComponents(real *prepared, owned []*member, finalName map[*member]str
 		if err != nil {
 			return fmt.Errorf("merge: encode webhook %q of %q: %w", name, real.Key, err)
 		}
-		part.webhooks[to] = data
+		part.webhooks[to] = pack(data)
 	}
 	return nil
 }

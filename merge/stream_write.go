@@ -3,10 +3,13 @@ package merge
 import (
 	"bufio"
 	"bytes"
+	"compress/flate"
 	"encoding/json"
+	"fmt"
 	"io"
 	"runtime"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -25,12 +28,57 @@ type streamed struct {
 }
 
 // field is one member of a JSON object being written: either a small
-// encoded value, or a nested object written entry by entry.
+// encoded value, or a nested object written entry by entry. A packed
+// value is deflated (see pack).
 type field struct {
 	key    string
 	value  []byte
 	object []field
 	isObj  bool
+	packed bool
+}
+
+// The encoded fragments of a merged document are the whole document, so
+// they are kept deflated until they are written: JSON shrinks to a small
+// fraction of its size, and the merge's memory then grows with the fleet
+// by that fraction only. Compressors are reused, since a fleet has tens
+// of thousands of fragments.
+var (
+	packers   = sync.Pool{New: func() any { w, _ := flate.NewWriter(nil, flate.BestSpeed); return w }}
+	unpackers = sync.Pool{New: func() any { return flate.NewReader(bytes.NewReader(nil)) }}
+)
+
+// pack deflates one encoded fragment.
+func pack(data []byte) []byte {
+	var b bytes.Buffer
+	w := packers.Get().(*flate.Writer)
+	w.Reset(&b)
+	w.Write(data)
+	w.Close()
+	packers.Put(w)
+	return b.Bytes()
+}
+
+// unpack inflates what pack deflated.
+func unpack(data []byte) ([]byte, error) {
+	r := unpackers.Get().(io.ReadCloser)
+	defer unpackers.Put(r)
+	if err := r.(flate.Resetter).Reset(bytes.NewReader(data), nil); err != nil {
+		return nil, err
+	}
+	out, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("merge: a kept fragment does not inflate: %w", err)
+	}
+	return out, nil
+}
+
+// plain is a field's encoded value, inflated when it was packed.
+func (f field) plain() ([]byte, error) {
+	if f.packed {
+		return unpack(f.value)
+	}
+	return f.value, nil
 }
 
 // fields lists the top level of the document in the order kin-openapi's
@@ -39,7 +87,7 @@ func (s *streamed) fields() []field {
 	obj := func(m map[string][]byte) []field {
 		out := make([]field, 0, len(m))
 		for _, k := range orderedKeys(m) {
-			out = append(out, field{key: k, value: m[k]})
+			out = append(out, field{key: k, value: m[k], packed: true})
 		}
 		return out
 	}
@@ -102,8 +150,12 @@ func writeJSONObject(w *bufio.Writer, scratch *bytes.Buffer, fs []field, depth i
 			}
 			continue
 		}
+		value, err := f.plain()
+		if err != nil {
+			return err
+		}
 		scratch.Reset()
-		if err := json.Indent(scratch, f.value, inner, "  "); err != nil {
+		if err := json.Indent(scratch, value, inner, "  "); err != nil {
 			return err
 		}
 		w.Write(scratch.Bytes())
@@ -160,6 +212,7 @@ func (s *streamed) writeYAML(w io.Writer) error {
 type yamlPending struct {
 	key    string
 	value  []byte
+	packed bool
 	depth  int
 	opener bool
 }
@@ -180,12 +233,16 @@ func flattenYAML(fs []field, depth int, out *[]yamlPending) {
 		if f.isObj {
 			value = []byte("{}")
 		}
-		*out = append(*out, yamlPending{key: f.key, value: value, depth: depth})
+		*out = append(*out, yamlPending{key: f.key, value: value, packed: f.packed && !f.isObj, depth: depth})
 	}
 }
 
 func (e yamlPending) encode() yamlEncoded {
-	text, err := yamlEntry(e.key, e.value)
+	value, err := field{value: e.value, packed: e.packed}.plain()
+	if err != nil {
+		return yamlEncoded{err: err}
+	}
+	text, err := yamlEntry(e.key, value)
 	return yamlEncoded{text: text, err: err}
 }
 

@@ -180,9 +180,17 @@ func (c *factsCache) document(ctx context.Context, sha string, each func(*openap
 	return err
 }
 
+// remember keeps what the later stages read of a group's facts for the
+// rest of the run: the catalog's view and the merge's digest. The list of
+// problems stays out: the manifest entry already holds the errors, the
+// cache holds the whole list, and real documents carry hundreds of
+// repaired defects each, which kept for every group made the run's
+// memory grow with the fleet.
 func (c *factsCache) remember(key string, f *documentFacts) {
+	kept := *f
+	kept.Validation.Problems = nil
 	c.mu.Lock()
-	c.byKey[key] = f
+	c.byKey[key] = &kept
 	c.mu.Unlock()
 }
 

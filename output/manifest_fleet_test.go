@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/specharvest/specharvest/merge/diff"
@@ -27,8 +28,12 @@ func TestManifestIsWhatTheFleetDiffCompares(t *testing.T) {
 		return []byte(b.String())
 	}
 	blobs := map[string][]byte{"same": doc("/a"), "old": doc("/a", "/b"), "new": doc("/a"), "ok": doc("/x"), "bad": doc("/x", "/y")}
+	// DiffFleet reads blobs from several goroutines.
+	var mu sync.Mutex
 	reads := map[string]int{}
 	load := func(_ context.Context, sha string) ([]byte, error) {
+		mu.Lock()
+		defer mu.Unlock()
 		reads[sha]++
 		return blobs[sha], nil
 	}

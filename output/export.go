@@ -237,7 +237,7 @@ func (s *Store) exportBlobAs(ctx context.Context, id string, e SpecEntry, base s
 		return "", err
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != e.SHA256 {
-		return "", fmt.Errorf("export %s: spec %q: blob %s is corrupt (content hashes to %s); run verify", id, e.Key, e.SHA256, got)
+		return "", fmt.Errorf("export %s: spec %q: blob %s: %w (its content hashes to %s); run specharvest verify", id, e.Key, e.SHA256, ErrDamagedBlob, got)
 	}
 	return name, nil
 }

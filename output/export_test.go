@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -121,8 +122,12 @@ func TestExportRefusesHostileKeysAndCorruptBlobs(t *testing.T) {
 			damage(st, m)
 			outDir := t.TempDir()
 			out := filepath.Join(outDir, "bundle.tar.gz")
-			if err := st.ExportFile(ctx, m.ID, out); err == nil {
+			err := st.ExportFile(ctx, m.ID, out)
+			if err == nil {
 				t.Fatal("export succeeded")
+			}
+			if name == "corrupt blob" && !errors.Is(err, ErrDamagedBlob) {
+				t.Errorf("a damaged blob is not reported as ErrDamagedBlob: %v", err)
 			}
 			entries, _ := os.ReadDir(outDir)
 			if len(entries) != 0 {

@@ -64,19 +64,21 @@ func (s *Store) PutCachedValidation(ctx context.Context, sha string, v any) erro
 // validation result: the same path as in a folder store.
 func validationCacheKey(sha string) string { return validateDir + "/" + sha + ".json" }
 
-// remotePutCachedValidation replaces the entry by compare-and-swap. When
-// another run wrote it meanwhile, theirs stays: it describes the same
-// bytes, so either is right.
+// remotePutCachedValidation writes the entry by compare-and-swap: created
+// when absent, which is the common case and costs one request, else
+// replaced. When another run wrote it meanwhile, theirs stays: it
+// describes the same bytes, so either is right.
 func (s *Store) remotePutCachedValidation(ctx context.Context, sha string, data []byte) error {
 	key := validationCacheKey(sha)
-	_, version, err := s.remote.Load(ctx, key)
-	switch {
-	case errors.Is(err, ErrObjectNotFound):
-		version = ""
-	case err != nil:
-		return fmt.Errorf("cache validation of %s: %w", sha, err)
+	_, err := s.remote.Swap(ctx, key, data, "")
+	if errors.Is(err, ErrConflict) {
+		// An older entry (facts of an earlier format): replace it.
+		var version string
+		if _, version, err = s.remote.Load(ctx, key); err == nil {
+			_, err = s.remote.Swap(ctx, key, data, version)
+		}
 	}
-	if _, err := s.remote.Swap(ctx, key, data, version); err != nil && !errors.Is(err, ErrConflict) {
+	if err != nil && !errors.Is(err, ErrConflict) && !errors.Is(err, ErrObjectNotFound) {
 		return fmt.Errorf("cache validation of %s: %w", sha, err)
 	}
 	return nil

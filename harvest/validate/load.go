@@ -464,8 +464,8 @@ func LoadRepaired(ctx context.Context, repaired []byte, opts Options) (*openapi3
 	loader := openapi3.NewLoader()
 	loader.Context = ctx
 	loader.IsExternalRefsAllowed = opts.ExternalRefs
-	doc := &openapi3.T{}
-	if err := json.Unmarshal(repaired, doc); err != nil {
+	doc, err := decodeModel(repaired)
+	if err != nil {
 		return nil, err
 	}
 	if err := loader.ResolveRefsIn(doc, nil); err != nil {
@@ -505,8 +505,7 @@ func (l *loading) loadModel(data []byte, hasExternal bool) *openapi3.T {
 	loader.IsExternalRefsAllowed = l.opts.ExternalRefs
 	// Repaired is JSON; decoding it as JSON directly is several times
 	// faster than LoadFromData, which reads everything as YAML.
-	doc := &openapi3.T{}
-	err := json.Unmarshal(data, doc)
+	doc, err := decodeModel(data)
 	if err == nil {
 		err = loader.ResolveRefsIn(doc, nil)
 	}

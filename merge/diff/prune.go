@@ -130,6 +130,16 @@ func parseTree(data []byte) (*tnode, error) {
 		}
 		return n, nil
 	}
+	// The fast reader takes what real documents are made of; whatever it
+	// is not sure of goes to the general parser, which reads it as before.
+	if n, err := scanYAML(data); err == nil {
+		return n, nil
+	}
+	return parseYAML(data)
+}
+
+// parseYAML reads a YAML document with the parser libopenapi uses.
+func parseYAML(data []byte) (*tnode, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%w: %v", errNoPrune, err)

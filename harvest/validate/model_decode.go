@@ -1,10 +1,10 @@
 package validate
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -12,25 +12,26 @@ import (
 )
 
 // decodeModel builds kin-openapi's model of a JSON document: the model
-// json.Unmarshal(data, &openapi3.T{}) builds, in time that grows with the
-// document rather than with the document times its depth.
+// json.Unmarshal(data, &openapi3.T{}) builds, about five times faster on
+// Xano documents.
 //
 // kin-openapi decodes each object twice, once into its struct and once
 // into a map for its extensions, and encoding/json hands every nested
 // object its own bytes again; so each byte is decoded once per level above
 // it, and Xano documents inline their schemas a dozen levels deep. Here
-// each object of the model's main types (document, components, path
-// items, operations, parameters, bodies, responses, media types, schemas)
-// is given to kin-openapi's own decoder with its nested objects left out,
-// and the nested ones are decoded the same way and set in their fields.
-// kin-openapi still decides every value, extension and reference; what
-// changes is only that no object reaches it inside another.
+// the document is indexed once (rawValue), each object of the model's main
+// types (document, components, path items, operations, parameters,
+// bodies, responses, media types) is given to kin-openapi's own decoder
+// with its nested objects left out, the nested ones are decoded the same
+// way and set in their fields, and schemas, most of the objects, are
+// decoded member by member as Schema.UnmarshalJSON would (decodeSchema).
 //
 // Whatever this path is not sure of (invalid JSON, a $ref, keys that
-// differ only in case, a duplicate key) goes to kin-openapi whole, and if
-// anything fails the document is decoded again by json.Unmarshal, so the
-// model and the error are always the ones json.Unmarshal gives.
-// TestDecodeModelIsUnmarshal and FuzzDecodeModel hold that law.
+// differ only in case, a number that reads otherwise once written again)
+// goes to kin-openapi whole, and if anything fails the document is
+// decoded again by json.Unmarshal, so the model and the error are always
+// the ones json.Unmarshal gives. TestDecodeModelIsUnmarshal and
+// FuzzDecodeModel hold that law, unexported fields included.
 func decodeModel(data []byte) (*openapi3.T, error) {
 	if doc, err := decodeModelInParts(data); err == nil {
 		return doc, nil
@@ -48,8 +49,12 @@ func decodeModelInParts(data []byte) (*openapi3.T, error) {
 	if !json.Valid(data) {
 		return nil, errDecodeWhole
 	}
+	root, err := indexJSON(data)
+	if err != nil {
+		return nil, err
+	}
 	doc := &openapi3.T{}
-	if err := decodeInto(reflect.ValueOf(doc), data, 0); err != nil {
+	if err := decodeInto(reflect.ValueOf(doc), root, 0); err != nil {
 		return nil, err
 	}
 	return doc, nil
@@ -61,6 +66,7 @@ var (
 	typeOfCallback   = reflect.TypeFor[openapi3.Callback]()
 	typeOfBoolSchema = reflect.TypeFor[openapi3.BoolSchema]()
 	typeOfHeader     = reflect.TypeFor[openapi3.Header]()
+	typeOfSchema     = reflect.TypeFor[openapi3.Schema]()
 
 	// objectTypes decode with kin-openapi's "struct, then extensions"
 	// pattern: nothing in their UnmarshalJSON looks at a member that
@@ -96,92 +102,177 @@ const maxDecodeDepth = 2000
 
 var errDecodeWhole = errors.New("decode the document whole")
 
-// decodeInto decodes raw, one valid JSON value, into what ptr points at.
-func decodeInto(ptr reflect.Value, raw []byte, depth int) error {
+// decodeInto decodes v into what ptr points at.
+func decodeInto(ptr reflect.Value, v *rawValue, depth int) error {
 	t := ptr.Type().Elem()
 	if depth > maxDecodeDepth {
 		return errDecodeWhole
 	}
-	if len(raw) == 0 || raw[0] != '{' {
-		return json.Unmarshal(raw, ptr.Interface())
+	if v.text[0] != '{' {
+		return json.Unmarshal(v.text, ptr.Interface())
 	}
 	switch {
 	case t == typeOfPaths || t == typeOfResponses || t == typeOfCallback:
-		return decodeMapLike(ptr, raw, depth)
+		return decodeMapLike(ptr, v, depth)
 	case t == typeOfBoolSchema:
-		return decodeBoolSchema(ptr.Interface().(*openapi3.BoolSchema), raw, depth)
+		return decodeBoolSchema(ptr.Interface().(*openapi3.BoolSchema), v, depth)
 	case t == typeOfHeader:
 		// Header.UnmarshalJSON is its Parameter's.
-		return decodeInto(ptr.Elem().FieldByName("Parameter").Addr(), raw, depth+1)
+		return decodeInto(ptr.Elem().FieldByName("Parameter").Addr(), v, depth+1)
 	case refTypes[t]:
-		members, err := splitMembers(raw)
-		if err != nil {
-			return err
-		}
-		for _, m := range members {
+		for _, m := range v.members {
 			if strings.EqualFold(m.key, "$ref") {
-				return json.Unmarshal(raw, ptr.Interface())
+				return json.Unmarshal(v.text, ptr.Interface())
 			}
 		}
 		value := ptr.Elem().FieldByName("Value")
 		child := reflect.New(value.Type().Elem())
-		if err := decodeInto(child, raw, depth+1); err != nil {
+		if err := decodeInto(child, v, depth+1); err != nil {
 			return err
 		}
 		value.Set(child)
 		return nil
+	case t == typeOfSchema:
+		return decodeSchema(ptr.Interface().(*openapi3.Schema), v, depth)
 	case objectTypes[t]:
-		return decodeObject(ptr, raw, depth)
+		return decodeObject(ptr, v, depth)
 	}
-	return json.Unmarshal(raw, ptr.Interface())
+	return json.Unmarshal(v.text, ptr.Interface())
 }
+
+// decodeSchema does what Schema.UnmarshalJSON does with an object, member
+// by member: schemas are most of a document's objects, and that method's
+// fixed cost per object (a struct of sixty fields, every member read
+// again into a map for the extensions, forty-odd deletes) is most of what
+// decoding one costs. Each member goes into its field as encoding/json
+// would put it there, or into the extensions when the schema has no field
+// of that name; anything else goes to decodeObject.
+func decodeSchema(schema *openapi3.Schema, v *rawValue, depth int) error {
+	plan := schemaPlan()
+	if v.sharedKeys {
+		return decodeObject(reflect.ValueOf(schema), v, depth)
+	}
+	for _, m := range v.members {
+		f, ok := plan.fields[m.key]
+		if (ok && f.unsure) || (!ok && plan.folded[strings.ToLower(m.key)]) {
+			return decodeObject(reflect.ValueOf(schema), v, depth)
+		}
+	}
+	var extensions map[string]any
+	target := reflect.ValueOf(schema).Elem()
+	for _, m := range v.members {
+		f, ok := plan.fields[m.key]
+		if !ok || f.alsoExtension {
+			var value any
+			if err := json.Unmarshal(m.value.text, &value); err != nil {
+				return err
+			}
+			if extensions == nil {
+				extensions = map[string]any{}
+			}
+			extensions[m.key] = value
+			if !ok {
+				continue
+			}
+		}
+		field := target.FieldByIndex(f.index)
+		if f.nested != nil && f.nested.accepts(m.value.text[0]) {
+			if err := f.nested.decode(field, m.value, depth+1); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := json.Unmarshal(m.value.text, field.Addr().Interface()); err != nil {
+			return err
+		}
+	}
+	schema.Extensions = extensions
+	return nil
+}
+
+// schemaField is where decodeSchema puts a member of a schema.
+type schemaField struct {
+	index []int
+	// nested: the field holds schemas, decoded by decodeInto.
+	nested *nestedField
+	// alsoExtension: kin-openapi keeps the member as an extension too.
+	alsoExtension bool
+	// unsure: kin-openapi refused the member with a null value; such a
+	// schema goes to decodeObject.
+	unsure bool
+}
+
+type schemaFields struct {
+	fields map[string]schemaField
+	folded map[string]bool // the names in lower case
+}
+
+var schemaPlan = sync.OnceValue(func() schemaFields {
+	t := typeOfSchema
+	nested := planFor(t)
+	plan := schemaFields{fields: map[string]schemaField{}, folded: map[string]bool{}}
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if !sf.IsExported() || sf.Anonymous || name == "" || name == "-" {
+			continue
+		}
+		f := schemaField{index: sf.Index}
+		if n, ok := nested[name]; ok {
+			f.nested = &n
+		}
+		probe := &openapi3.Schema{}
+		key, _ := json.Marshal(name)
+		if err := json.Unmarshal([]byte("{"+string(key)+":null}"), probe); err != nil {
+			f.unsure = true
+		}
+		_, f.alsoExtension = probe.Extensions[name]
+		plan.fields[name] = f
+		plan.folded[strings.ToLower(name)] = true
+	}
+	return plan
+})
 
 // decodeObject gives kin-openapi the object without its members that
 // hold objects or arrays of the model's types, then decodes those into
 // their fields.
-func decodeObject(ptr reflect.Value, raw []byte, depth int) error {
+func decodeObject(ptr reflect.Value, v *rawValue, depth int) error {
 	plan := planFor(ptr.Type().Elem())
-	members, err := splitMembers(raw)
-	if err != nil {
-		return err
-	}
-	folded := make(map[string]int, len(members))
-	for _, m := range members {
-		folded[strings.ToLower(m.key)]++
-	}
-	var shallow bytes.Buffer
-	shallow.Grow(len(raw))
-	shallow.WriteByte('{')
-	type later struct {
-		field nestedField
-		value []byte
-	}
-	var nested []later
-	for _, m := range members {
+	var nested []member
+	for _, m := range v.members {
 		f, ok := plan[m.key]
 		// A member encoding/json could also match to another (keys that
 		// differ in case, or twice the same) stays for kin-openapi to
 		// settle; so does one whose value is not of the field's shape.
-		if ok && folded[strings.ToLower(m.key)] == 1 && f.accepts(m.value[0]) {
-			nested = append(nested, later{f, m.value})
-			continue
+		if ok && !v.sharedKeys && f.accepts(m.value.text[0]) {
+			nested = append(nested, m)
 		}
-		if shallow.Len() > 1 {
-			shallow.WriteByte(',')
-		}
-		shallow.Write(m.rawKey)
-		shallow.WriteByte(':')
-		shallow.Write(m.value)
 	}
 	if len(nested) == 0 {
-		return json.Unmarshal(raw, ptr.Interface())
+		return json.Unmarshal(v.text, ptr.Interface())
 	}
-	shallow.WriteByte('}')
-	if err := json.Unmarshal(shallow.Bytes(), ptr.Interface()); err != nil {
+	shallow := make([]byte, 0, len(v.text)/4+64)
+	shallow = append(shallow, '{')
+	next := 0
+	for _, m := range v.members {
+		if next < len(nested) && nested[next].value == m.value {
+			next++
+			continue
+		}
+		if len(shallow) > 1 {
+			shallow = append(shallow, ',')
+		}
+		shallow = append(shallow, m.rawKey...)
+		shallow = append(shallow, ':')
+		shallow = append(shallow, m.value.text...)
+	}
+	shallow = append(shallow, '}')
+	if err := json.Unmarshal(shallow, ptr.Interface()); err != nil {
 		return err
 	}
-	for _, n := range nested {
-		if err := n.field.decode(ptr.Elem().FieldByIndex(n.field.index), n.value, depth+1); err != nil {
+	for _, m := range nested {
+		f := plan[m.key]
+		if err := f.decode(ptr.Elem().FieldByIndex(f.index), m.value, depth+1); err != nil {
 			return err
 		}
 	}
@@ -189,80 +280,94 @@ func decodeObject(ptr reflect.Value, raw []byte, depth int) error {
 }
 
 // decodeMapLike decodes Paths, Responses and Callback as their
-// UnmarshalJSON does — through a generic map, each entry written again by
-// json.Marshal (so its numbers are read as float64 and written back) —
-// except that each entry is then decoded by decodeInto.
-func decodeMapLike(ptr reflect.Value, raw []byte, depth int) error {
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return err
-	}
-	extensions := make(map[string]any)
-	entries := make(map[string][]byte, len(m))
-	for k, v := range m {
-		if strings.HasPrefix(k, "x-") {
-			extensions[k] = v
-			continue
-		}
-		data, err := json.Marshal(v)
+// UnmarshalJSON does. That method reads the object into a generic map and
+// decodes each entry from what json.Marshal writes of it; an entry that
+// reads the same either way (see rawValue.odd) is decoded from its own
+// text, and the others from that text written again, like the method.
+func decodeMapLike(ptr reflect.Value, v *rawValue, depth int) error {
+	if v.odd {
+		written, err := writtenAgain(v.text)
 		if err != nil {
 			return err
 		}
-		entries[k] = data
+		v = written
 	}
+	extensions := make(map[string]any)
+	var set func(key string, entry *rawValue) error
 	switch x := ptr.Interface().(type) {
 	case *openapi3.Paths:
-		*x = *openapi3.NewPathsWithCapacity(len(m))
+		*x = *openapi3.NewPathsWithCapacity(len(v.members))
 		x.Extensions = extensions
-		for k, data := range entries {
+		set = func(key string, entry *rawValue) error {
 			item := &openapi3.PathItem{}
-			if err := decodeInto(reflect.ValueOf(item), data, depth+1); err != nil {
-				return err
-			}
-			x.Set(k, item)
+			x.Set(key, item)
+			return decodeInto(reflect.ValueOf(item), entry, depth+1)
 		}
 	case *openapi3.Responses:
-		*x = *openapi3.NewResponsesWithCapacity(len(m))
+		*x = *openapi3.NewResponsesWithCapacity(len(v.members))
 		x.Extensions = extensions
-		for k, data := range entries {
+		set = func(key string, entry *rawValue) error {
 			response := &openapi3.ResponseRef{}
-			if err := decodeInto(reflect.ValueOf(response), data, depth+1); err != nil {
-				return err
-			}
-			x.Set(k, response)
+			x.Set(key, response)
+			return decodeInto(reflect.ValueOf(response), entry, depth+1)
 		}
 	case *openapi3.Callback:
-		*x = *openapi3.NewCallbackWithCapacity(len(m))
+		*x = *openapi3.NewCallbackWithCapacity(len(v.members))
 		x.Extensions = extensions
-		for k, data := range entries {
+		set = func(key string, entry *rawValue) error {
 			item := &openapi3.PathItem{}
-			if err := decodeInto(reflect.ValueOf(item), data, depth+1); err != nil {
-				return err
-			}
-			x.Set(k, item)
+			x.Set(key, item)
+			return decodeInto(reflect.ValueOf(item), entry, depth+1)
 		}
 	default:
 		return errDecodeWhole
 	}
+	for _, m := range v.members {
+		if strings.HasPrefix(m.key, "x-") {
+			var value any
+			if err := json.Unmarshal(m.value.text, &value); err != nil {
+				return err
+			}
+			extensions[m.key] = value
+			continue
+		}
+		if err := set(m.key, m.value); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
+// writtenAgain is what the map-like types decode their entries from: the
+// object read into a generic map, its keys sorted and each value written
+// by json.Marshal.
+func writtenAgain(text []byte) (*rawValue, error) {
+	var m map[string]any
+	if err := json.Unmarshal(text, &m); err != nil {
+		return nil, err
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	return indexJSON(data)
+}
+
 // decodeBoolSchema is BoolSchema.UnmarshalJSON for an object: a schema,
-// read as that method reads it, through a generic value written again.
-func decodeBoolSchema(bs *openapi3.BoolSchema, raw []byte, depth int) error {
-	var y map[string]any
-	if err := json.Unmarshal(raw, &y); err != nil {
-		return err
+// read as that method reads it, from the object written again.
+func decodeBoolSchema(bs *openapi3.BoolSchema, v *rawValue, depth int) error {
+	if len(v.members) == 0 {
+		return json.Unmarshal(v.text, bs)
 	}
-	if len(y) == 0 {
-		return json.Unmarshal(raw, bs)
-	}
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(y); err != nil {
-		return err
+	if v.odd {
+		written, err := writtenAgain(v.text)
+		if err != nil {
+			return err
+		}
+		v = written
 	}
 	bs.Schema = &openapi3.SchemaRef{}
-	return decodeInto(reflect.ValueOf(bs.Schema), bytes.TrimSuffix(buf.Bytes(), []byte("\n")), depth+1)
+	return decodeInto(reflect.ValueOf(bs.Schema), v, depth+1)
 }
 
 // nestedField is a field of an object type that holds the model's types:
@@ -280,25 +385,21 @@ func (f nestedField) accepts(first byte) bool {
 	return first == '{'
 }
 
-func (f nestedField) decode(field reflect.Value, raw []byte, depth int) error {
+func (f nestedField) decode(field reflect.Value, v *rawValue, depth int) error {
 	switch f.kind {
 	case reflect.Struct:
-		return decodeInto(field.Addr(), raw, depth)
+		return decodeInto(field.Addr(), v, depth)
 	case reflect.Pointer:
 		child := reflect.New(f.elem)
-		if err := decodeInto(child, raw, depth); err != nil {
+		if err := decodeInto(child, v, depth); err != nil {
 			return err
 		}
 		field.Set(child)
 	case reflect.Map:
-		members, err := splitMembers(raw)
-		if err != nil {
-			return err
-		}
-		m := reflect.MakeMapWithSize(field.Type(), len(members))
-		for _, member := range members {
+		m := reflect.MakeMapWithSize(field.Type(), len(v.members))
+		for _, member := range v.members {
 			key := reflect.ValueOf(member.key).Convert(field.Type().Key())
-			if string(member.value) == "null" {
+			if string(member.value.text) == "null" {
 				m.SetMapIndex(key, reflect.Zero(field.Type().Elem()))
 				continue
 			}
@@ -310,13 +411,9 @@ func (f nestedField) decode(field reflect.Value, raw []byte, depth int) error {
 		}
 		field.Set(m)
 	case reflect.Slice:
-		items, err := splitItems(raw)
-		if err != nil {
-			return err
-		}
-		s := reflect.MakeSlice(field.Type(), len(items), len(items))
-		for i, item := range items {
-			if string(item) == "null" {
+		s := reflect.MakeSlice(field.Type(), len(v.items), len(v.items))
+		for i, item := range v.items {
+			if string(item.text) == "null" {
 				continue
 			}
 			child := reflect.New(f.elem)
@@ -402,87 +499,220 @@ func leftOutOfExtensions(t reflect.Type, name string, f nestedField) bool {
 	return !kept
 }
 
-// member is one name and value of a JSON object, as slices of its text.
+// rawValue is one value of the document: its text, and for an object or
+// an array its members or items, indexed once so that no level reads the
+// text of the levels below it again.
+type rawValue struct {
+	text    []byte
+	members []member
+	items   []*rawValue
+	// sharedKeys: two of the object's keys are the same but for case (or
+	// the same), which encoding/json may match to one field.
+	sharedKeys bool
+	// odd: the value reads differently once read into a generic value and
+	// written again by json.Marshal, as the map-like types do — a number
+	// json.Marshal writes otherwise ("1.0", "1e2", a long integer), or
+	// keys whose order decides which one encoding/json keeps.
+	odd bool
+}
+
+// member is one name and value of a JSON object.
 type member struct {
 	key    string
 	rawKey []byte
-	value  []byte
+	value  *rawValue
 }
 
-// splitMembers lists the members of a valid JSON object.
-func splitMembers(raw []byte) ([]member, error) {
-	s := jsonSkipper{data: raw}
-	s.space()
-	if !s.byte('{') {
+// indexJSON indexes a document json.Valid has accepted.
+func indexJSON(data []byte) (*rawValue, error) {
+	ix := &jsonIndexer{data: data}
+	ix.space()
+	v, err := ix.value(0)
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+type jsonIndexer struct {
+	data []byte
+	pos  int
+	slab []rawValue
+}
+
+func (ix *jsonIndexer) node() *rawValue {
+	if len(ix.slab) == 0 {
+		ix.slab = make([]rawValue, 256)
+	}
+	v := &ix.slab[0]
+	ix.slab = ix.slab[1:]
+	return v
+}
+
+func (ix *jsonIndexer) space() {
+	for ix.pos < len(ix.data) {
+		switch ix.data[ix.pos] {
+		case ' ', '\t', '\r', '\n':
+			ix.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (ix *jsonIndexer) byte(c byte) bool {
+	if ix.pos < len(ix.data) && ix.data[ix.pos] == c {
+		ix.pos++
+		return true
+	}
+	return false
+}
+
+func (ix *jsonIndexer) skipString() bool {
+	if !ix.byte('"') {
+		return false
+	}
+	for ix.pos < len(ix.data) {
+		switch ix.data[ix.pos] {
+		case '\\':
+			ix.pos += 2
+		case '"':
+			ix.pos++
+			return true
+		default:
+			ix.pos++
+		}
+	}
+	return false
+}
+
+func (ix *jsonIndexer) value(depth int) (*rawValue, error) {
+	if ix.pos >= len(ix.data) || depth > maxDecodeDepth {
 		return nil, errDecodeWhole
 	}
-	var out []member
-	s.space()
-	if s.byte('}') {
-		return out, nil
-	}
-	for {
-		s.space()
-		start := s.pos
-		if !s.skipString() {
+	start := ix.pos
+	v := ix.node()
+	switch ix.data[ix.pos] {
+	case '"':
+		if !ix.skipString() {
 			return nil, errDecodeWhole
 		}
-		rawKey := raw[start:s.pos]
-		key, ok := plainKey(rawKey)
-		if !ok {
-			if err := json.Unmarshal(rawKey, &key); err != nil {
-				return nil, err
+	case '{':
+		ix.pos++
+		ix.space()
+		if !ix.byte('}') {
+			for {
+				ix.space()
+				keyStart := ix.pos
+				if !ix.skipString() {
+					return nil, errDecodeWhole
+				}
+				rawKey := ix.data[keyStart:ix.pos]
+				key, ok := plainKey(rawKey)
+				if !ok {
+					if err := json.Unmarshal(rawKey, &key); err != nil {
+						return nil, err
+					}
+				}
+				ix.space()
+				if !ix.byte(':') {
+					return nil, errDecodeWhole
+				}
+				ix.space()
+				child, err := ix.value(depth + 1)
+				if err != nil {
+					return nil, err
+				}
+				v.odd = v.odd || child.odd
+				v.members = append(v.members, member{key: key, rawKey: rawKey, value: child})
+				ix.space()
+				if ix.byte(',') {
+					continue
+				}
+				if ix.byte('}') {
+					break
+				}
+				return nil, errDecodeWhole
 			}
 		}
-		s.space()
-		if !s.byte(':') {
-			return nil, errDecodeWhole
+		if sharesKeys(v.members) {
+			v.sharedKeys, v.odd = true, true
 		}
-		s.space()
-		vstart := s.pos
-		if !s.skipValue(0) {
-			return nil, errDecodeWhole
+	case '[':
+		ix.pos++
+		ix.space()
+		if !ix.byte(']') {
+			for {
+				ix.space()
+				child, err := ix.value(depth + 1)
+				if err != nil {
+					return nil, err
+				}
+				v.odd = v.odd || child.odd
+				v.items = append(v.items, child)
+				ix.space()
+				if ix.byte(',') {
+					continue
+				}
+				if ix.byte(']') {
+					break
+				}
+				return nil, errDecodeWhole
+			}
 		}
-		out = append(out, member{key: key, rawKey: rawKey, value: raw[vstart:s.pos]})
-		s.space()
-		if s.byte(',') {
-			continue
+	default:
+		for ix.pos < len(ix.data) {
+			c := ix.data[ix.pos]
+			if c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+				break
+			}
+			ix.pos++
 		}
-		if s.byte('}') {
-			return out, nil
+		if c := ix.data[start]; c == '-' || (c >= '0' && c <= '9') {
+			v.odd = !writtenAlike(ix.data[start:ix.pos])
 		}
-		return nil, errDecodeWhole
 	}
+	v.text = ix.data[start:ix.pos]
+	return v, nil
 }
 
-// splitItems lists the items of a valid JSON array.
-func splitItems(raw []byte) ([][]byte, error) {
-	s := jsonSkipper{data: raw}
-	s.space()
-	if !s.byte('[') {
-		return nil, errDecodeWhole
-	}
-	var out [][]byte
-	s.space()
-	if s.byte(']') {
-		return out, nil
-	}
-	for {
-		s.space()
-		start := s.pos
-		if !s.skipValue(0) {
-			return nil, errDecodeWhole
+// sharesKeys says whether two keys of an object are equal but for case.
+func sharesKeys(members []member) bool {
+	for i := 1; i < len(members); i++ {
+		for j := 0; j < i; j++ {
+			if len(members[i].key) == len(members[j].key) && strings.EqualFold(members[i].key, members[j].key) {
+				return true
+			}
 		}
-		out = append(out, raw[start:s.pos])
-		s.space()
-		if s.byte(',') {
-			continue
-		}
-		if s.byte(']') {
-			return out, nil
-		}
-		return nil, errDecodeWhole
 	}
+	return false
+}
+
+// writtenAlike says whether json.Marshal writes the number that a JSON
+// number literal stands for as that same literal.
+func writtenAlike(literal []byte) bool {
+	digits := literal
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if n := len(digits); n > 0 && n <= 15 && (digits[0] != '0' || n == 1) {
+		plain := true
+		for _, c := range digits {
+			if c < '0' || c > '9' {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			return true // an integer float64 holds exactly, written back as it came
+		}
+	}
+	f, err := strconv.ParseFloat(string(literal), 64)
+	if err != nil {
+		return false
+	}
+	written, err := json.Marshal(f)
+	return err == nil && string(written) == string(literal)
 }
 
 // plainKey is the text of a quoted key with no escapes and only ASCII,
@@ -495,97 +725,4 @@ func plainKey(rawKey []byte) (string, bool) {
 		}
 	}
 	return string(inner), true
-}
-
-// jsonSkipper finds where values end in text json.Valid has accepted.
-type jsonSkipper struct {
-	data []byte
-	pos  int
-}
-
-func (s *jsonSkipper) space() {
-	for s.pos < len(s.data) {
-		switch s.data[s.pos] {
-		case ' ', '\t', '\r', '\n':
-			s.pos++
-		default:
-			return
-		}
-	}
-}
-
-func (s *jsonSkipper) byte(c byte) bool {
-	if s.pos < len(s.data) && s.data[s.pos] == c {
-		s.pos++
-		return true
-	}
-	return false
-}
-
-func (s *jsonSkipper) skipString() bool {
-	if !s.byte('"') {
-		return false
-	}
-	for s.pos < len(s.data) {
-		switch s.data[s.pos] {
-		case '\\':
-			s.pos += 2
-		case '"':
-			s.pos++
-			return true
-		default:
-			s.pos++
-		}
-	}
-	return false
-}
-
-func (s *jsonSkipper) skipValue(depth int) bool {
-	if s.pos >= len(s.data) || depth > maxDecodeDepth {
-		return false
-	}
-	switch s.data[s.pos] {
-	case '"':
-		return s.skipString()
-	case '{', '[':
-		closing := byte('}')
-		if s.data[s.pos] == '[' {
-			closing = ']'
-		}
-		s.pos++
-		s.space()
-		if s.byte(closing) {
-			return true
-		}
-		for {
-			s.space()
-			if closing == '}' {
-				if !s.skipString() {
-					return false
-				}
-				s.space()
-				if !s.byte(':') {
-					return false
-				}
-				s.space()
-			}
-			if !s.skipValue(depth + 1) {
-				return false
-			}
-			s.space()
-			if s.byte(',') {
-				continue
-			}
-			return s.byte(closing)
-		}
-	default:
-		for s.pos < len(s.data) {
-			switch s.data[s.pos] {
-			case ',', '}', ']', ' ', '\t', '\r', '\n':
-				return true
-			}
-			s.pos++
-		}
-		return true
-	}
 }

@@ -126,6 +126,7 @@ func FuzzDecodeModel(f *testing.F) {
 		`{"openapi":"3.0.0","info":{"title":"e","version":"1"},"paths":{"/x":{"post":{"requestBody":{"content":{"m/n":{"encoding":{"e":{"headers":{"h":{"schema":{"type":"string"}}}}}}}}}}},"x-top":{"a":[1,2]}}`,
 		`{"openapi":"3.0.0","info":{"title":"\u00e9\ud800","version":"1"},"paths":{"/\u0078":{"get":{"responses":{"default":{"description":"d","links":{"l":{"operationId":"o"}}}}}}},"components":{"responses":{"r":{"description":"x","content":{"a":{"schema":{"properties":{"p":{"type":"string","Type":"integer"}}}}}}},"parameters":{"p":{"name":"n","in":"header","schema":{"allOf":[{},{"oneOf":[{"type":"string"}]}]}}}}}`,
 		`{"openapi":"3.0.0","paths":{"/a":{"get":{"responses":{"200":{"description":"ok","content":{"x":{"schema":{"type":"object","properties":{"a":{"type":"object","properties":{"b":{"type":"integer","minimum":"one"}}}}}}}}}}}}}`,
+		`{"openapi":"3.0.0","info":{"title":"f","version":"1"},"paths":{"/a":{"get":{"responses":{"200":{"description":"ok","content":{"a/b":{"schema":{"Type":"string","MaxLength":3,"Properties":{"p":{}},"x-e":[1.5,"s"],"unknown":{"a":null}}}}}}}}}}`,
 		`[]`, `{}`, `null`, `{"paths":[]}`, `{"openapi":"3.0.0","paths":{"/a":{"get":{"responses":{"200":{"$ref":"#/r","x-e":1}}}}}}`,
 	} {
 		f.Add([]byte(seed))

@@ -62,6 +62,9 @@ func parseDocumentWith(data []byte, report func(Problem), compactPaths bool) (an
 		return nil, &parseError{rule: RuleNotOpenAPI, msg: "the document is empty"}
 	}
 	if sniff.JSON(data) {
+		if tree, ok := parseJSONFast(data, compactPaths); ok {
+			return tree, nil
+		}
 		return parseJSONWith(data, report, compactPaths)
 	}
 	return parseYAML(data, report)

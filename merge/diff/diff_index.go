@@ -18,32 +18,53 @@ import (
 
 const schemaRefPrefix = "#/components/schemas/"
 
-// componentUsage maps a component schema name to the sorted operation
-// keys reaching it, per direction.
-type componentUsage map[string]*usedBy
-
-type usedBy struct {
-	request  []string
-	response []string
+// componentUsage maps a component schema name to the operations reaching
+// it, per direction. An operation is kept as its index in ops (sorted
+// keys): Stripe's operations each reach hundreds of components, and lists
+// of strings that long cost more to build than the comparison.
+type componentUsage struct {
+	ops    []string
+	byName map[string]*usedBy
 }
 
+type usedBy struct {
+	request  []int32
+	response []int32
+	// keys holds the lists as keys, once asked for (request, response).
+	keys [2][]string
+}
+
+// operations lists, sorted, the operation keys reaching the component.
+// The list is shared: callers do not modify it.
 func (u componentUsage) operations(name string, dir direction) []string {
-	entry := u[name]
+	entry := u.byName[name]
 	if entry == nil {
 		return nil
 	}
+	ids, slot := entry.response, 1
 	if dir == dirRequest {
-		return entry.request
+		ids, slot = entry.request, 0
 	}
-	return entry.response
+	if len(ids) == 0 {
+		return nil
+	}
+	if entry.keys[slot] == nil {
+		out := make([]string, len(ids))
+		for i, id := range ids {
+			out[i] = u.ops[id]
+		}
+		entry.keys[slot] = out
+	}
+	return entry.keys[slot]
 }
 
 func indexComponentUsage(m *specModel) componentUsage {
 	g := newRefGraph(m)
-	usage := make(componentUsage)
-	for _, key := range slices.Sorted(maps.Keys(m.operations)) {
+	usage := componentUsage{ops: slices.Sorted(maps.Keys(m.operations)), byName: make(map[string]*usedBy)}
+	var request, response []string
+	for i, key := range usage.ops {
 		ref := m.operations[key]
-		var request, response []string
+		request, response = request[:0], response[:0]
 		for _, p := range effectiveParameters(ref) {
 			request = append(request, directRefs(parameterSchema(p))...)
 		}
@@ -62,21 +83,21 @@ func indexComponentUsage(m *specModel) componentUsage {
 		}
 		for _, name := range g.reachable(request) {
 			entry := usage.entry(name)
-			entry.request = append(entry.request, key)
+			entry.request = append(entry.request, int32(i))
 		}
 		for _, name := range g.reachable(response) {
 			entry := usage.entry(name)
-			entry.response = append(entry.response, key)
+			entry.response = append(entry.response, int32(i))
 		}
 	}
 	return usage
 }
 
 func (u componentUsage) entry(name string) *usedBy {
-	e := u[name]
+	e := u.byName[name]
 	if e == nil {
 		e = &usedBy{}
-		u[name] = e
+		u.byName[name] = e
 	}
 	return e
 }
@@ -91,6 +112,9 @@ type refGraph struct {
 	// mark[i] == stamp means visited in the current walk.
 	mark  []uint32
 	stamp uint32
+	// queue and out are reused from walk to walk.
+	queue []int
+	out   []string
 }
 
 func newRefGraph(m *specModel) *refGraph {
@@ -126,17 +150,19 @@ func (g *refGraph) id(name string) int {
 }
 
 // reachable is the closure of roots over the reference graph; visiting
-// each node once makes cycles harmless.
+// each node once makes cycles harmless. The list is valid until the next
+// call.
 func (g *refGraph) reachable(roots []string) []string {
 	if len(roots) == 0 {
 		return nil
 	}
 	g.stamp++
-	var queue []int
+	queue := g.queue[:0]
 	for _, r := range roots {
 		queue = append(queue, g.id(r))
 	}
-	var out []string
+	out := g.out[:0]
+	defer func() { g.queue, g.out = queue, out }()
 	for len(queue) > 0 {
 		i := queue[len(queue)-1]
 		queue = queue[:len(queue)-1]

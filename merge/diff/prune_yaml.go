@@ -108,6 +108,23 @@ type yamlScanner struct {
 	keys      []string
 	items     []*tnode
 	buf       []byte
+	// Each node's keys and items are carved from these, capacity clipped.
+	keySlab  []string
+	itemSlab []*tnode
+}
+
+// carve copies a node's keys or items, gathered on a shared stack, into
+// a slab: one allocation for thousands of nodes.
+func carve[T any](slab *[]T, from []T) []T {
+	if len(from) == 0 {
+		return nil
+	}
+	if cap(*slab)-len(*slab) < len(from) {
+		*slab = make([]T, 0, max(8192, len(from)))
+	}
+	start := len(*slab)
+	*slab = append(*slab, from...)
+	return (*slab)[start:len(*slab):len(*slab)]
 }
 
 var errYAMLSubset = errors.New("outside the YAML scanYAML reads")
@@ -361,8 +378,8 @@ func (s *yamlScanner) mapping(col, depth int) (*tnode, error) {
 			return nil, s.fail("unexpected indentation")
 		}
 	}
-	n.keys = append([]string(nil), s.keys[keyBase:]...)
-	n.items = append([]*tnode(nil), s.items[itemBase:]...)
+	n.keys = carve(&s.keySlab, s.keys[keyBase:])
+	n.items = carve(&s.itemSlab, s.items[itemBase:])
 	s.keys, s.items = s.keys[:keyBase], s.items[:itemBase]
 	return n, nil
 }
@@ -446,7 +463,7 @@ func (s *yamlScanner) sequence(col, depth int) (*tnode, error) {
 			return nil, s.fail("unexpected indentation")
 		}
 	}
-	n.items = append([]*tnode(nil), s.items[base:]...)
+	n.items = carve(&s.itemSlab, s.items[base:])
 	s.items = s.items[:base]
 	return n, nil
 }
@@ -956,10 +973,10 @@ func (s *yamlScanner) flow(n, depth int) (*tnode, error) {
 		break
 	}
 	if kind == 'o' {
-		node.keys = append([]string(nil), s.keys[keyBase:]...)
+		node.keys = carve(&s.keySlab, s.keys[keyBase:])
 		s.keys = s.keys[:keyBase]
 	}
-	node.items = append([]*tnode(nil), s.items[itemBase:]...)
+	node.items = carve(&s.itemSlab, s.items[itemBase:])
 	s.items = s.items[:itemBase]
 	return node, nil
 }

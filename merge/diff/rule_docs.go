@@ -102,8 +102,12 @@ func operationChanges(item *wcmodel.PathItemChanges) map[string]*wcmodel.Operati
 
 // mergeSorted is the sorted union of a and b. The usage lists it merges
 // are sorted already, and it runs for every component in each direction,
-// so sorted inputs are merged in one pass.
+// so sorted inputs are merged in one pass; equal ones (the usual case: a
+// component reached by the same operations on both sides) are not copied.
 func mergeSorted(a, b []string) []string {
+	if slices.Equal(a, b) && strictlySorted(a) {
+		return a
+	}
 	if !slices.IsSorted(a) || !slices.IsSorted(b) {
 		out := append(slices.Clone(a), b...)
 		slices.Sort(out)
@@ -134,4 +138,13 @@ func mergeSorted(a, b []string) []string {
 		return nil
 	}
 	return out
+}
+
+func strictlySorted(a []string) bool {
+	for i := 1; i < len(a); i++ {
+		if a[i-1] >= a[i] {
+			return false
+		}
+	}
+	return true
 }

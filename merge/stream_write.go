@@ -268,11 +268,14 @@ func (e yamlPending) write(w *bufio.Writer, text []byte) {
 
 // yamlEntry encodes {key: value} as JSONToYAML would at the top level.
 func yamlEntry(key string, value []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(value))
-	dec.UseNumber()
-	node, err := yamlNode(dec)
-	if err != nil {
-		return nil, err
+	node, ok := yamlNodeFast(value)
+	if !ok {
+		dec := json.NewDecoder(bytes.NewReader(value))
+		dec.UseNumber()
+		var err error
+		if node, err = yamlNode(dec); err != nil {
+			return nil, err
+		}
 	}
 	keyNode := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}
 	var out bytes.Buffer

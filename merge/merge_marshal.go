@@ -15,7 +15,7 @@ import (
 // every map with sorted keys and every struct in field order, so equal
 // documents give equal bytes.
 func MarshalDocument(doc *openapi3.T) ([]byte, error) {
-	raw, err := json.Marshal(doc)
+	raw, err := marshalModel(doc)
 	if err != nil {
 		return nil, fmt.Errorf("marshal document: %w", err)
 	}
@@ -33,7 +33,7 @@ func MarshalDocument(doc *openapi3.T) ([]byte, error) {
 // own YAML path orders keys differently from its JSON path, and a YAML
 // node tree built from the JSON tokens keeps the two outputs alike.
 func MarshalDocumentYAML(doc *openapi3.T) ([]byte, error) {
-	raw, err := json.Marshal(doc)
+	raw, err := marshalModel(doc)
 	if err != nil {
 		return nil, fmt.Errorf("marshal document: %w", err)
 	}

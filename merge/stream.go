@@ -351,7 +351,7 @@ func encodeInput(in *prepared, loadIndex int, load Load, planned []*pathEntry, o
 			e.merged, e.operationIDs = p.merged, p.operationIDs
 			item := mergePathItem(e, tags)
 			part.operations += len(item.Operations())
-			data, err := json.Marshal(item)
+			data, err := marshalModel(item)
 			if err != nil {
 				return fmt.Errorf("merge: encode path %q of %q: %w", e.original, in.Key, err)
 			}
@@ -394,7 +394,7 @@ func encodeComponents(real *prepared, owned []*member, finalName map[*member]str
 				v = nv
 			}
 		}
-		data, err := json.Marshal(v.Interface())
+		data, err := marshalModel(v.Interface())
 		if err != nil {
 			return fmt.Errorf("merge: encode %s %q of %q: %w", mb.kind, mb.name, real.Key, err)
 		}
@@ -408,7 +408,7 @@ func encodeComponents(real *prepared, owned []*member, finalName map[*member]str
 		if hookUsers[name] > 1 {
 			to = real.Key + "/" + name
 		}
-		data, err := json.Marshal(rewriteAny(real.rewriter, item))
+		data, err := marshalModel(rewriteAny(real.rewriter, item))
 		if err != nil {
 			return fmt.Errorf("merge: encode webhook %q of %q: %w", name, real.Key, err)
 		}

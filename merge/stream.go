@@ -139,6 +139,9 @@ type StreamOptions struct {
 	Options
 	// Concurrency bounds how many documents are loaded at once; 0 means 1.
 	Concurrency int
+	// SpoolDir is where the encoded fragments wait to be written (see
+	// fragments); empty means the system's temporary directory.
+	SpoolDir string
 }
 
 // Load gives the model of input i (as Merge's Input.Doc would be) to
@@ -154,8 +157,9 @@ type Load func(i int, each func(part *openapi3.T) error) error
 // components and webhooks, and lets it go. The merged document is written
 // to jsonOut (as MarshalDocument writes it) and, when yamlOut is not nil,
 // to yamlOut (as MarshalDocumentYAML writes it), byte for byte the same as
-// Merge's result encoded. Memory is the digests, the encoded result and
-// at most Concurrency models.
+// Merge's result encoded. Memory is the digests, where each encoded
+// fragment waits in a spool file (see fragments), and at most Concurrency
+// models.
 func MergeStream(inputs []StreamInput, load Load, opts StreamOptions, jsonOut, yamlOut io.Writer) (*Report, error) {
 	order := make([]int, len(inputs))
 	byKey := map[string]bool{}
@@ -236,13 +240,15 @@ func MergeStream(inputs []StreamInput, load Load, opts StreamOptions, jsonOut, y
 		}
 	}
 
-	out := &streamed{paths: map[string][]byte{}, components: map[string]map[string][]byte{}, webhooks: map[string][]byte{}}
+	kept := newFragments(opts.SpoolDir)
+	defer kept.close()
+	out := &streamed{paths: map[string][]byte{}, components: map[string]map[string][]byte{}, webhooks: map[string][]byte{}, kept: kept}
 	var mu sync.Mutex
 	g := new(errgroup.Group)
 	g.SetLimit(max(1, opts.Concurrency))
 	for i := range sorted {
 		g.Go(func() error {
-			part, err := encodeInput(sorted[i], order[i], load, planned[i], owned[i], finalName, tags, hookUsers)
+			part, err := encodeInput(sorted[i], order[i], load, planned[i], owned[i], finalName, tags, hookUsers, kept)
 			if err != nil {
 				return err
 			}
@@ -317,7 +323,7 @@ type encodedInput struct {
 // made from, and encodes its part of the merged document as the plan says.
 // The paths are encoded part by part; the components and webhooks, which
 // every part carries, from the first.
-func encodeInput(in *prepared, loadIndex int, load Load, planned []*pathEntry, owned []*member, finalName map[*member]string, tags *tagPlan, hookUsers map[string]int) (*encodedInput, error) {
+func encodeInput(in *prepared, loadIndex int, load Load, planned []*pathEntry, owned []*member, finalName map[*member]string, tags *tagPlan, hookUsers map[string]int, kept *fragments) (*encodedInput, error) {
 	part := &encodedInput{paths: map[string][]byte{}, components: map[string]map[string][]byte{}, webhooks: map[string][]byte{}}
 	// A path may make several entries (operations under other base
 	// paths); they come in the same order from a part as from the whole.
@@ -355,12 +361,14 @@ func encodeInput(in *prepared, loadIndex int, load Load, planned []*pathEntry, o
 			if err != nil {
 				return fmt.Errorf("merge: encode path %q of %q: %w", e.original, in.Key, err)
 			}
-			part.paths[e.merged] = pack(data)
+			if part.paths[e.merged], err = kept.put(data); err != nil {
+				return err
+			}
 		}
 		if parts > 1 {
 			return nil
 		}
-		return encodeComponents(real, owned, finalName, hookUsers, part)
+		return encodeComponents(real, owned, finalName, hookUsers, part, kept)
 	})
 	if err != nil {
 		return nil, err
@@ -375,7 +383,7 @@ func encodeInput(in *prepared, loadIndex int, load Load, planned []*pathEntry, o
 }
 
 // encodeComponents encodes the components an input owns and its webhooks.
-func encodeComponents(real *prepared, owned []*member, finalName map[*member]string, hookUsers map[string]int, part *encodedInput) error {
+func encodeComponents(real *prepared, owned []*member, finalName map[*member]string, hookUsers map[string]int, part *encodedInput, kept *fragments) error {
 	doc := real.Doc
 	var comps reflect.Value
 	if doc.Components != nil {
@@ -401,7 +409,9 @@ func encodeComponents(real *prepared, owned []*member, finalName map[*member]str
 		if part.components[mb.kind] == nil {
 			part.components[mb.kind] = map[string][]byte{}
 		}
-		part.components[mb.kind][finalName[mb]] = pack(data)
+		if part.components[mb.kind][finalName[mb]], err = kept.put(data); err != nil {
+			return err
+		}
 	}
 	for name, item := range doc.Webhooks {
 		to := name
@@ -412,7 +422,9 @@ func encodeComponents(real *prepared, owned []*member, finalName map[*member]str
 		if err != nil {
 			return fmt.Errorf("merge: encode webhook %q of %q: %w", name, real.Key, err)
 		}
-		part.webhooks[to] = pack(data)
+		if part.webhooks[to], err = kept.put(data); err != nil {
+			return err
+		}
 	}
 	return nil
 }

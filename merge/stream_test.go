@@ -3,6 +3,8 @@ package merge
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -47,6 +49,13 @@ func checkStreamMatches(t *testing.T, inputs []Input, opts Options, doc *openapi
 			}
 			stream[i] = StreamInput{Key: in.Key, Instance: in.Instance, Workspace: in.Workspace, Group: in.Group, Digest: d}
 		}
+		// Fragments wait in a spool file, or in memory when the file
+		// cannot be made (a directory that does not exist); the result is
+		// the same, and no spool file is left.
+		spoolDir := t.TempDir()
+		if trip {
+			spoolDir = filepath.Join(spoolDir, "missing")
+		}
 		loads := make([]int, len(inputs))
 		var gotJSON, gotYAML bytes.Buffer
 		got, err := MergeStream(stream, func(i int, each func(*openapi3.T) error) error {
@@ -60,9 +69,12 @@ func checkStreamMatches(t *testing.T, inputs []Input, opts Options, doc *openapi
 				}
 			}
 			return nil
-		}, StreamOptions{Options: opts, Concurrency: 3}, &gotJSON, &gotYAML)
+		}, StreamOptions{Options: opts, Concurrency: 3, SpoolDir: spoolDir}, &gotJSON, &gotYAML)
 		if err != nil {
 			t.Fatalf("MergeStream (digests through JSON: %v, in parts: %v): %v", trip, mode.parts, err)
+		}
+		if left, _ := os.ReadDir(spoolDir); len(left) > 0 {
+			t.Errorf("MergeStream left %d files in its spool directory", len(left))
 		}
 		for i, n := range loads {
 			if n != 1 {

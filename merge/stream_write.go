@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"compress/flate"
+	"encoding/binary"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -25,45 +28,103 @@ type streamed struct {
 	paths      map[string][]byte
 	components map[string]map[string][]byte
 	webhooks   map[string][]byte
+	// kept holds the fragments of paths, components and webhooks.
+	kept *fragments
 }
 
 // field is one member of a JSON object being written: either a small
-// encoded value, or a nested object written entry by entry. A packed
-// value is deflated (see pack).
+// encoded value, or a nested object written entry by entry. A kept value
+// is read back from kept (see fragments).
 type field struct {
 	key    string
 	value  []byte
 	object []field
 	isObj  bool
-	packed bool
+	kept   *fragments
 }
 
 // The encoded fragments of a merged document are the whole document, so
-// they are kept deflated until they are written: JSON shrinks to a small
-// fraction of its size, and the merge's memory then grows with the fleet
-// by that fraction only. Compressors are reused, since a fleet has tens
-// of thousands of fragments.
+// they are not kept in memory until they are written: each is deflated
+// (JSON shrinks to a small fraction of its size) and appended to a spool
+// file, and only its place in the file is kept, so that the merge's
+// memory does not grow with the fleet's bytes. Without a spool file (it
+// could not be made) the deflated fragments are kept in memory.
+// Compressors are reused, since a fleet has tens of thousands of
+// fragments.
 var (
 	packers   = sync.Pool{New: func() any { w, _ := flate.NewWriter(nil, flate.BestSpeed); return w }}
 	unpackers = sync.Pool{New: func() any { return flate.NewReader(bytes.NewReader(nil)) }}
 )
 
-// pack deflates one encoded fragment.
-func pack(data []byte) []byte {
+// fragments keeps encoded fragments until they are written.
+type fragments struct {
+	mu   sync.Mutex
+	file *os.File // nil: kept in memory
+	end  int64
+}
+
+// newFragments opens a spool file in dir (the system's temporary
+// directory when empty); close removes it.
+func newFragments(dir string) *fragments {
+	f, err := os.CreateTemp(dir, "specharvest-merge-*.spool")
+	if err != nil {
+		return &fragments{}
+	}
+	return &fragments{file: f}
+}
+
+func (fr *fragments) close() {
+	if fr.file != nil {
+		name := fr.file.Name()
+		_ = fr.file.Close()
+		_ = os.Remove(name)
+	}
+}
+
+// spoolHandleSize is the length of what put returns for a spooled
+// fragment: its offset and its deflated length.
+const spoolHandleSize = 12
+
+// put deflates one encoded fragment and keeps it; what it returns is
+// given to get to read it back.
+func (fr *fragments) put(data []byte) ([]byte, error) {
 	var b bytes.Buffer
 	w := packers.Get().(*flate.Writer)
 	w.Reset(&b)
 	w.Write(data)
 	w.Close()
 	packers.Put(w)
-	return b.Bytes()
+	if fr.file == nil {
+		return bytes.Clone(b.Bytes()), nil
+	}
+	fr.mu.Lock()
+	at := fr.end
+	fr.end += int64(b.Len())
+	fr.mu.Unlock()
+	if _, err := fr.file.WriteAt(b.Bytes(), at); err != nil {
+		return nil, fmt.Errorf("merge: spool a fragment: %w", err)
+	}
+	handle := make([]byte, spoolHandleSize)
+	binary.LittleEndian.PutUint64(handle, uint64(at))
+	binary.LittleEndian.PutUint32(handle[8:], uint32(b.Len()))
+	return handle, nil
 }
 
-// unpack inflates what pack deflated.
-func unpack(data []byte) ([]byte, error) {
+// get reads back a fragment put kept.
+func (fr *fragments) get(kept []byte) ([]byte, error) {
+	deflated := kept
+	if fr.file != nil {
+		if len(kept) != spoolHandleSize {
+			return nil, errors.New("merge: a spooled fragment's handle is damaged")
+		}
+		deflated = make([]byte, binary.LittleEndian.Uint32(kept[8:]))
+		if _, err := fr.file.ReadAt(deflated, int64(binary.LittleEndian.Uint64(kept))); err != nil {
+			return nil, fmt.Errorf("merge: read a spooled fragment: %w", err)
+		}
+	}
 	r := unpackers.Get().(io.ReadCloser)
 	defer unpackers.Put(r)
-	if err := r.(flate.Resetter).Reset(bytes.NewReader(data), nil); err != nil {
+	if err := r.(flate.Resetter).Reset(bytes.NewReader(deflated), nil); err != nil {
 		return nil, err
 	}
 	out, err := io.ReadAll(r)
@@ -73,10 +134,10 @@ func unpack(data []byte) ([]byte, error) {
 	return out, nil
 }
 
-// plain is a field's encoded value, inflated when it was packed.
+// plain is a field's encoded value, read back when it was kept.
 func (f field) plain() ([]byte, error) {
-	if f.packed {
-		return unpack(f.value)
+	if f.kept != nil {
+		return f.kept.get(f.value)
 	}
 	return f.value, nil
 }
@@ -87,7 +148,7 @@ func (s *streamed) fields() []field {
 	obj := func(m map[string][]byte) []field {
 		out := make([]field, 0, len(m))
 		for _, k := range orderedKeys(m) {
-			out = append(out, field{key: k, value: m[k], packed: true})
+			out = append(out, field{key: k, value: m[k], kept: s.kept})
 		}
 		return out
 	}
@@ -212,7 +273,7 @@ func (s *streamed) writeYAML(w io.Writer) error {
 type yamlPending struct {
 	key    string
 	value  []byte
-	packed bool
+	kept   *fragments
 	depth  int
 	opener bool
 }
@@ -233,12 +294,16 @@ func flattenYAML(fs []field, depth int, out *[]yamlPending) {
 		if f.isObj {
 			value = []byte("{}")
 		}
-		*out = append(*out, yamlPending{key: f.key, value: value, packed: f.packed && !f.isObj, depth: depth})
+		kept := f.kept
+		if f.isObj {
+			kept = nil
+		}
+		*out = append(*out, yamlPending{key: f.key, value: value, kept: kept, depth: depth})
 	}
 }
 
 func (e yamlPending) encode() yamlEncoded {
-	value, err := field{value: e.value, packed: e.packed}.plain()
+	value, err := field{value: e.value, kept: e.kept}.plain()
 	if err != nil {
 		return yamlEncoded{err: err}
 	}

@@ -44,7 +44,7 @@ func (n *nightly) writeMerged(ctx context.Context, store *output.Store, snap *ou
 	for i, in := range inputs {
 		stream[i] = in.StreamInput
 	}
-	opts := merge.StreamOptions{Concurrency: n.modelsAtOnce(), Options: merge.Options{Title: "Merged API", Version: m.ID,
+	opts := merge.StreamOptions{Concurrency: n.modelsAtOnce(), SpoolDir: facts.repairedDir, Options: merge.Options{Title: "Merged API", Version: m.ID,
 		Description: fmt.Sprintf("Every API group of snapshot %s, merged by specharvest.", m.ID)}}
 	var report *merge.Report
 	err = snap.WriteFileFunc(ctx, mergedJSONFile, func(jw io.Writer) error {

@@ -254,6 +254,10 @@ func newUnitIndex(doc *tnode) (*unitIndex, error) {
 		}
 	}
 	u.nodes[rootUnit] = root
+	// The units' texts are carved from large chunks rather than grown one
+	// by one: there are thousands, and growing each cost more than
+	// writing them.
+	var chunk []byte
 	for name, n := range u.nodes {
 		targets := make(map[string]bool)
 		if err := u.collectRefs(n, targets); err != nil {
@@ -266,7 +270,12 @@ func newUnitIndex(doc *tnode) (*unitIndex, error) {
 		// JSON text says a tree unambiguously (key order kept, since
 		// nothing proves the comparison ignores it), and hashing it in
 		// one call is several times faster than feeding node by node.
-		text := appendNode(nil, n)
+		if cap(chunk)-len(chunk) < 64<<10 {
+			chunk = make([]byte, 0, 1<<20)
+		}
+		start := len(chunk)
+		chunk = appendNode(chunk, n)
+		text := chunk[start:len(chunk):len(chunk)]
 		u.texts[n] = text
 		u.hashes[name] = sha256.Sum256(text)
 	}

@@ -20,7 +20,7 @@ import (
 func scanJSON(data []byte) (*tnode, error) {
 	// One copy of the text, which unescaped strings are slices of; nodes
 	// come from slabs; each object's keys and items are gathered on a
-	// shared stack and copied once, at their final size. Allocation, not
+	// shared stack and copied once, at their final size, into slabs too. Allocation, not
 	// scanning, is what reading a large document costs.
 	s := &jsonScanner{data: data, src: string(data)}
 	s.space()
@@ -42,6 +42,9 @@ type jsonScanner struct {
 	slab  []tnode
 	keys  []string
 	items []*tnode
+	// Each node's keys and items are carved from these (carve).
+	keySlab  []string
+	itemSlab []*tnode
 }
 
 func (s *jsonScanner) node(kind byte) *tnode {
@@ -118,8 +121,8 @@ func (s *jsonScanner) value(depth int) (*tnode, error) {
 				s.pos++
 			case '}':
 				s.pos++
-				n.keys = append([]string(nil), s.keys[keyBase:]...)
-				n.items = append([]*tnode(nil), s.items[itemBase:]...)
+				n.keys = carve(&s.keySlab, s.keys[keyBase:])
+				n.items = carve(&s.itemSlab, s.items[itemBase:])
 				s.keys, s.items = s.keys[:keyBase], s.items[:itemBase]
 				return n, nil
 			default:
@@ -151,7 +154,7 @@ func (s *jsonScanner) value(depth int) (*tnode, error) {
 				s.pos++
 			case ']':
 				s.pos++
-				n.items = append([]*tnode(nil), s.items[base:]...)
+				n.items = carve(&s.itemSlab, s.items[base:])
 				s.items = s.items[:base]
 				return n, nil
 			default:

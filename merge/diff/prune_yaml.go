@@ -27,8 +27,8 @@ import (
 //   - a plain scalar that starts with an indicator; a flow plain scalar
 //     with ':' in it, or over several lines; a trailing
 //     comma or an empty value in a flow collection; a multi-line key;
-//   - a continuation line (of a quoted scalar or a flow collection) that
-//     is not indented more than the block it belongs to;
+//   - a continuation line of a flow collection that is not indented more
+//     than the block it belongs to; a quoted key over several lines;
 //   - an auto-detected block scalar whose leading empty lines hold more
 //     spaces than its first line.
 //
@@ -706,20 +706,18 @@ func (s *yamlScanner) quoted(n int) (string, error) {
 	return string(b), nil
 }
 
-// quotedLine checks, at the start of a quoted scalar's continuation line
-// (i), that the line is empty or indented more than n; it leaves i where
-// it was.
+// quotedLine checks the start (i) of a quoted scalar's continuation line:
+// go-yaml reads it at any indentation, but refuses a document marker
+// there. With n < 0 the scalar must be on one line (a key). It leaves i
+// where it was.
 func (s *yamlScanner) quotedLine(i *int, n int) error {
-	j := *i
-	for j < len(s.data) && s.data[j] == ' ' {
-		j++
+	if n < 0 {
+		s.pos = *i
+		return s.fail("a quoted key over several lines")
 	}
-	if j < len(s.data) && s.data[j] == '\n' {
-		return nil
-	}
-	if n < 0 || j-*i <= n {
-		s.pos = j
-		return s.fail("a quoted scalar's line not indented more than its block")
+	s.pos = *i
+	if s.marker() != 0 {
+		return s.fail("a document marker in a quoted scalar")
 	}
 	return nil
 }
@@ -1012,7 +1010,7 @@ func (s *yamlScanner) flowValue(n, depth int) (*tnode, error) {
 	case '[', '{':
 		return s.flow(n, depth)
 	case '"', '\'':
-		v, err := s.quoted(-1)
+		v, err := s.quoted(n)
 		if err != nil {
 			return nil, err
 		}

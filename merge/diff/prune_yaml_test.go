@@ -3,6 +3,7 @@ package diff
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,7 +80,7 @@ var yamlAccepted = []string{
 	"a: 'it''s'\nb: ''\nc: \"\"\n'k 1': 1\n\"k\\n2\": 2\n'': 3\n",
 	"a: \"one\n  two\n\n  three\\\n  four \\\n  five\"\n",
 	"a: 'one\n  two   \n\n\n    three'\n",
-	"a: \"x\" # c\n",
+	"a: \"x\" # c\n", "a: \"x\ny\"\n", "a: 'x\n\n'\nb:\n  - \"y\nz\"\n",
 	// Block scalars.
 	"a: |\n  one\n  two\n\n  three\nb: 1\n",
 	"a: >\n  one\n  two\n\n  three\n    more\n  four\nb: 1\n",
@@ -105,7 +106,7 @@ var yamlRefused = []string{
 	"a: \u0085\n", "a: \x01\n", "a: \xff\n", "- a\n", "a\n", "", "# only\n",
 	"a: [b, ]\n", "a: {b}\n", "a: {b: }\n", "a: [b:c]\n", "a: \"x\"y\n", "[a]: b\n",
 	"a: b\n  c: d\n", "a:\n  b: 1\n c: 2\n", "a: 1\n- b\n", "a: |\n\n    \n  x\n",
-	"\"a\nb\": 1\n", "a: \"\\/\"\n", "a: \"\\q\"\n", "a: \"\\ud800\"\n", "a: \"x\ny\"\n",
+	"\"a\nb\": 1\n", "a: \"\\/\"\n", "a: \"\\q\"\n", "a: \"\\ud800\"\n",
 	"a: [\nb]\n", "- [a]\n", "a: 012\n", "a: 0x1F\n", "a: 0o17\n", "a: 1_000\n", "a: +1\n", "a: .5\n",
 	"a: 1.\n", "a: 1.e5\n", "a: -.5\n", "a: True\n", "a: .inf\n", "a: -.Inf\n", "a: .NaN\n", "a: 2024-01-01\n",
 	"a: 2024-1-1 10:00:00\n", "a: 2001-12-14t21:59:43.10-05:00\n", "a: -\n", "a: [b, .5]\n", "a: {b: 1_0}\n", "- x\n", "a: - x\n", "a: b\n  # c\n  d\n", "a: @x\n", "a: `x`\n", "a: |0\n x\n",
@@ -376,5 +377,93 @@ func BenchmarkParseTreeYAML(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// randomTree builds a document of every shape scanYAML must read, with
+// strings that look like other things (numbers, booleans, dates,
+// comments, indicators) and strings over several lines.
+func randomTree(rng *rand.Rand, depth int) *tnode {
+	words := []string{"a", "id", "the value", "x: y", "a #b", "#c", "- d", "? e", "[f]", "{g}", "h,i", "'j'", `"k"`,
+		"012", "0x1F", "1e5", "1_000", "true", "True", "yes", "null", "~", "2024-01-01", ".inf", "-", "", " lead", "trail ",
+		"é ü — 😀", "line one\nline two", "para\n\nnext", "ends\n", "a\\b", "tab-less", "<<", "%x", "@y", "`z`", "*w", "&v", "!u",
+		"long text that goes on and on past the width at which an emitter folds its lines, and then some more",
+		"  indented\n    more\n  back", "a: b\nc: d", "x\n\n\n", "\n", "---", "...", "- [a, b]"}
+	word := func() string { return words[rng.IntN(len(words))] }
+	if depth > 4 || depth > 0 && rng.IntN(3) == 0 {
+		switch rng.IntN(4) {
+		case 0:
+			lits := []string{"0", "-0", "1", "-17", "3.25", "-2e-3", "1E+10", "true", "false", "null", "123456789012345678901234567890"}
+			return &tnode{kind: 'l', text: lits[rng.IntN(len(lits))]}
+		default:
+			return &tnode{kind: 's', text: word()}
+		}
+	}
+	n := &tnode{kind: 'o'}
+	if depth > 0 && rng.IntN(3) == 0 {
+		n.kind = 'a'
+	}
+	for range rng.IntN(5) + boolInt(depth == 0) {
+		if n.kind == 'o' {
+			// Keys on one line: the emitter writes others as complex keys.
+			n.keys = append(n.keys, strings.ReplaceAll(word(), "\n", " "))
+		}
+		n.items = append(n.items, randomTree(rng, depth+1))
+	}
+	return n
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TestScanYAMLEmitted: random documents, written by go-yaml's emitter in
+// random styles (indentation, compact sequences, line width, quoting,
+// flow collections, literal and folded blocks), are read by scanYAML as
+// go-yaml reads them; and most of them are read, not refused.
+func TestScanYAMLEmitted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 2026))
+	cases := 3000
+	if testing.Short() {
+		cases = 600
+	}
+	accepted := 0
+	for range cases {
+		tree := randomTree(rng, 0)
+		y := yamlNodeOf(tree, false, false, false)
+		var restyle func(n *yaml.Node)
+		restyle = func(n *yaml.Node) {
+			switch n.Kind {
+			case yaml.ScalarNode:
+				if n.Tag == "!!str" {
+					n.Style = []yaml.Style{0, 0, yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle, yaml.LiteralStyle, yaml.FoldedStyle}[rng.IntN(6)]
+				}
+			case yaml.MappingNode, yaml.SequenceNode:
+				if rng.IntN(6) == 0 {
+					n.Style = yaml.FlowStyle
+				}
+			}
+			for _, c := range n.Content {
+				restyle(c)
+			}
+		}
+		restyle(y)
+		y.Style = 0 // a flow mapping at the top is JSON's path
+		opts := []yaml.Option{yaml.WithV3Defaults(), yaml.WithIndent(2 + rng.IntN(5)), yaml.WithLineWidth([]int{-1, 20, 40, 80}[rng.IntN(4)]),
+			yaml.WithCompactSeqIndent(rng.IntN(2) == 0)}
+		doc, err := yaml.Dump(y, opts...)
+		if err != nil {
+			continue
+		}
+		if yamlAgrees(t, doc) {
+			accepted++
+		}
+	}
+	t.Logf("scanYAML read %d of %d emitted documents", accepted, cases)
+	if accepted < cases/2 {
+		t.Fatalf("scanYAML refused most emitted documents (%d of %d read)", accepted, cases)
 	}
 }

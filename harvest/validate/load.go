@@ -432,6 +432,14 @@ func (l *loading) convert(root map[string]any) (map[string]any, bool) {
 // splitObject lists the members of a JSON object as slices of data, so
 // that a large document is not copied to be cut into parts.
 func splitObject(data []byte) (map[string]json.RawMessage, error) {
+	if out, ok := splitObjectFast(data); ok {
+		return out, nil
+	}
+	return splitObjectTokens(data)
+}
+
+// splitObjectTokens is splitObject through encoding/json's token stream.
+func splitObjectTokens(data []byte) (map[string]json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return nil, fmt.Errorf("not a JSON object")

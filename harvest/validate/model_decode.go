@@ -586,6 +586,56 @@ func (ix *jsonIndexer) skipString() bool {
 	return false
 }
 
+// skip moves past one value without indexing it.
+func (ix *jsonIndexer) skip(depth int) bool {
+	if ix.pos >= len(ix.data) || depth > maxDecodeDepth {
+		return false
+	}
+	switch c := ix.data[ix.pos]; c {
+	case '"':
+		return ix.skipString()
+	case '{', '[':
+		closing := byte('}')
+		if c == '[' {
+			closing = ']'
+		}
+		ix.pos++
+		ix.space()
+		if ix.byte(closing) {
+			return true
+		}
+		for {
+			ix.space()
+			if closing == '}' {
+				if !ix.skipString() {
+					return false
+				}
+				ix.space()
+				if !ix.byte(':') {
+					return false
+				}
+				ix.space()
+			}
+			if !ix.skip(depth + 1) {
+				return false
+			}
+			ix.space()
+			if ix.byte(',') {
+				continue
+			}
+			return ix.byte(closing)
+		}
+	}
+	for ix.pos < len(ix.data) {
+		switch ix.data[ix.pos] {
+		case ',', '}', ']', ' ', '\t', '\r', '\n':
+			return true
+		}
+		ix.pos++
+	}
+	return true
+}
+
 func (ix *jsonIndexer) value(depth int) (*rawValue, error) {
 	if ix.pos >= len(ix.data) || depth > maxDecodeDepth {
 		return nil, errDecodeWhole

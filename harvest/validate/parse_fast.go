@@ -226,3 +226,50 @@ func (p *fastJSON) digits() int {
 	}
 	return n
 }
+
+// splitObjectFast is splitObject in one pass over the bytes, for JSON
+// that json.Valid accepts: what the token stream would read, member by
+// member, the last of a repeated key winning.
+func splitObjectFast(data []byte) (map[string]json.RawMessage, bool) {
+	if !json.Valid(data) {
+		return nil, false
+	}
+	ix := &jsonIndexer{data: data}
+	ix.space()
+	if !ix.byte('{') {
+		return nil, false
+	}
+	out := map[string]json.RawMessage{}
+	ix.space()
+	if ix.byte('}') {
+		return out, true
+	}
+	for {
+		ix.space()
+		start := ix.pos
+		if !ix.skipString() {
+			return nil, false
+		}
+		key, ok := plainKey(data[start:ix.pos])
+		if !ok {
+			if json.Unmarshal(data[start:ix.pos], &key) != nil {
+				return nil, false
+			}
+		}
+		ix.space()
+		if !ix.byte(':') {
+			return nil, false
+		}
+		ix.space()
+		vstart := ix.pos
+		if !ix.skip(0) {
+			return nil, false
+		}
+		out[key] = data[vstart:ix.pos]
+		ix.space()
+		if ix.byte(',') {
+			continue
+		}
+		return out, ix.byte('}')
+	}
+}

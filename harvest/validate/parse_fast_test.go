@@ -60,6 +60,9 @@ func TestParseJSONFastIsTokenReader(t *testing.T) {
 		}
 		var problems []Problem
 		_, err = parseJSONWith(data, func(p Problem) { problems = append(problems, p) }, false)
+		if !sameSplit(t, path, data) && err == nil && len(problems) == 0 {
+			t.Errorf("%s: the fast split gave up on a document the token reader reads without a problem", path)
+		}
 		if !sameAsTokenReader(t, path, data) && err == nil && len(problems) == 0 {
 			t.Errorf("%s: the fast reader gave up on a document the token reader reads without a problem", path)
 		}
@@ -77,5 +80,24 @@ func FuzzParseJSONFast(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sameAsTokenReader(t, "input", data)
+		sameSplit(t, "input", data)
 	})
+}
+
+// sameSplit fails unless splitObjectFast, when it splits data at all,
+// gives what splitObjectTokens gives. It says whether it split it.
+func sameSplit(t *testing.T, name string, data []byte) bool {
+	t.Helper()
+	fast, ok := splitObjectFast(data)
+	if !ok {
+		return false
+	}
+	slow, err := splitObjectTokens(data)
+	if err != nil {
+		t.Fatalf("%s: the fast split took what the token reader refuses: %v", name, err)
+	}
+	if !reflect.DeepEqual(fast, slow) {
+		t.Fatalf("%s: the splits differ", name)
+	}
+	return true
 }

@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"regexp"
@@ -21,8 +22,9 @@ import (
 //
 //   - anchors, aliases, tags, directives, complex keys (`?`), merge keys,
 //     a second document or a document end marker;
-//   - tabs, carriage returns, control characters, byte order marks and the
-//     Unicode line breaks (NEL, LS, PS), invalid UTF-8;
+//   - tabs, a carriage return not followed by a line feed, control
+//     characters, byte order marks and the Unicode line breaks (NEL, LS,
+//     PS), invalid UTF-8;
 //   - a document whose top is not a block mapping;
 //   - a plain scalar that starts with an indicator; a flow plain scalar
 //     with ':' in it, or over several lines; a trailing
@@ -36,6 +38,11 @@ import (
 // ported with the same library calls; a fuzz test holds the two readers
 // equal on every input scanYAML accepts.
 func scanYAML(data []byte) (*tnode, error) {
+	if bytes.IndexByte(data, '\r') >= 0 {
+		// go-yaml reads a CR LF line break as LF everywhere (in every
+		// kind of scalar too); a lone CR is refused below.
+		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+	}
 	if err := checkYAMLText(data); err != nil {
 		return nil, err
 	}
@@ -70,7 +77,7 @@ func scanYAML(data []byte) (*tnode, error) {
 
 // checkYAMLText refuses the characters scanYAML does not handle the way
 // go-yaml does (or which go-yaml refuses): control characters (tab and
-// carriage return included), DEL and the C1 controls (NEL is a line break
+// a lone carriage return included), DEL and the C1 controls (NEL is a line break
 // to go-yaml), LS and PS, the byte order mark, U+FFFE/U+FFFF, invalid
 // UTF-8.
 func checkYAMLText(data []byte) error {

@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -97,12 +98,14 @@ var yamlAccepted = []string{
 	// Duplicate keys are kept in order, as go-yaml keeps them.
 	"a: 1\na: 2\n",
 	"a: é ü — 😀\n",
+	// CR LF line breaks, in every kind of scalar.
+	"a: 1\r\nb: |\r\n  x\r\n\r\n  y\r\nc: \"p\r\n  q \\\r\n  r\"\r\nd: s\r\n  t\r\ne: [u,\r\n  v]\r\n",
 }
 
 // yamlRefused are constructs scanYAML leaves to go-yaml.
 var yamlRefused = []string{
 	"a: &x 1\nb: *x\n", "a: !!str 1\n", "<<: {a: 1}\n", "? a\n: 1\n", "%YAML 1.2\n---\na: 1\n",
-	"a: 1\n---\nb: 2\n", "a: 1\n...\n", "a:\tb\n", "a: 1\r\nb: 2\r\n", "\ufeffa: 1\n",
+	"a: 1\n---\nb: 2\n", "a: 1\n...\n", "a:\tb\n", "a: 1\rb: 2\r", "\ufeffa: 1\n",
 	"a: \u0085\n", "a: \x01\n", "a: \xff\n", "- a\n", "a\n", "", "# only\n",
 	"a: [b, ]\n", "a: {b}\n", "a: {b: }\n", "a: [b:c]\n", "a: \"x\"y\n", "[a]: b\n",
 	"a: b\n  c: d\n", "a:\n  b: 1\n c: 2\n", "a: 1\n- b\n", "a: |\n\n    \n  x\n",
@@ -236,6 +239,12 @@ func TestScanYAMLStripe(t *testing.T) {
 			}
 			if !sameTree(got, fromJSON) {
 				t.Fatalf("v%d as %s: not the tree of the JSON document", v, st.name)
+			}
+			if i == 0 {
+				crlf := bytes.ReplaceAll(doc, []byte("\n"), []byte("\r\n"))
+				if got, err := scanYAML(crlf); err != nil || !sameTree(got, fromJSON) {
+					t.Fatalf("v%d as %s with CR LF line breaks: refused (%v) or read differently", v, st.name, err)
+				}
 			}
 		}
 	}
@@ -457,6 +466,9 @@ func TestScanYAMLEmitted(t *testing.T) {
 		doc, err := yaml.Dump(y, opts...)
 		if err != nil {
 			continue
+		}
+		if rng.IntN(8) == 0 {
+			doc = bytes.ReplaceAll(doc, []byte("\n"), []byte("\r\n"))
 		}
 		if yamlAgrees(t, doc) {
 			accepted++

@@ -342,6 +342,14 @@ func yamlEntry(key string, value []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
+	if text, ok := emitYAMLEntry(key, node); ok {
+		return text, nil
+	}
+	return yamlEntryV3(key, node)
+}
+
+// yamlEntryV3 is yamlEntry written by yaml.v3's encoder.
+func yamlEntryV3(key string, node *yaml.Node) ([]byte, error) {
 	keyNode := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}
 	var out bytes.Buffer
 	enc := yaml.NewEncoder(&out)

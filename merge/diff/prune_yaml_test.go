@@ -479,3 +479,32 @@ func TestScanYAMLEmitted(t *testing.T) {
 		t.Fatalf("scanYAML refused most emitted documents (%d of %d read)", accepted, cases)
 	}
 }
+
+// TestScanYAMLLimits: long keys (go-yaml has no simple-key length limit
+// for block keys on one line) and deep nesting read as go-yaml reads
+// them; nesting past maxTreeDepth is refused, as fromYAML refuses it.
+func TestScanYAMLLimits(t *testing.T) {
+	for _, n := range []int{1000, 1030, 5000, 100000} {
+		k := strings.Repeat("k", n)
+		for _, doc := range []string{k + ": 1\n", "'" + k + "': 1\n", "a: [" + k + "]\n", "a: {" + k + ": 1}\n", "a:\n- " + k + ": 1\n"} {
+			if !yamlAgrees(t, []byte(doc)) {
+				t.Errorf("a %d-byte key refused", n)
+			}
+		}
+	}
+	nested := func(depth int) (block, flow string) {
+		var b strings.Builder
+		for i := range depth {
+			b.WriteString(strings.Repeat(" ", i) + "k:\n")
+		}
+		return b.String(), "a: " + strings.Repeat("[", depth) + strings.Repeat("]", depth) + "\n"
+	}
+	for _, depth := range []int{maxTreeDepth - 1, maxTreeDepth + 1} {
+		block, flow := nested(depth)
+		for _, doc := range []string{block, flow} {
+			if got := yamlAgrees(t, []byte(doc)); got != (depth < maxTreeDepth) {
+				t.Errorf("depth %d: read %v", depth, got)
+			}
+		}
+	}
+}

@@ -591,7 +591,7 @@ func emitJSON(u *unitIndex, drop map[string]bool, stubs map[string]*tnode) []byt
 			buf = append(buf, ',')
 		}
 		first = false
-		buf, _ = jsontext.AppendQuote(buf, key)
+		buf = appendQuoted(buf, key)
 		buf = append(buf, ':')
 	}
 	// unit writes a kept unit, from the text its hash was taken of.
@@ -617,7 +617,7 @@ func emitJSON(u *unitIndex, drop map[string]bool, stubs map[string]*tnode) []byt
 					buf = append(buf, ',')
 				}
 				first = false
-				buf, _ = jsontext.AppendQuote(buf, k)
+				buf = appendQuoted(buf, k)
 				buf = append(buf, ':')
 				if stub := stubs["paths/"+k]; stub != nil {
 					buf = appendNode(buf, stub)
@@ -633,7 +633,7 @@ func emitJSON(u *unitIndex, drop map[string]bool, stubs map[string]*tnode) []byt
 				if j > 0 {
 					buf = append(buf, ',')
 				}
-				buf, _ = jsontext.AppendQuote(buf, kind)
+				buf = appendQuoted(buf, kind)
 				buf = append(buf, ':', '{')
 				entries := value.items[j]
 				first := true
@@ -645,7 +645,7 @@ func emitJSON(u *unitIndex, drop map[string]bool, stubs map[string]*tnode) []byt
 						buf = append(buf, ',')
 					}
 					first = false
-					buf, _ = jsontext.AppendQuote(buf, name)
+					buf = appendQuoted(buf, name)
 					buf = append(buf, ':')
 					unit(entries.items[k])
 				}
@@ -671,7 +671,7 @@ func appendObject(buf []byte, n *tnode, skip func(string) bool) []byte {
 			buf = append(buf, ',')
 		}
 		first = false
-		buf, _ = jsontext.AppendQuote(buf, k)
+		buf = appendQuoted(buf, k)
 		buf = append(buf, ':')
 		buf = appendNode(buf, n.items[i])
 	}
@@ -692,9 +692,24 @@ func appendNode(buf []byte, n *tnode) []byte {
 		}
 		return append(buf, ']')
 	case 's':
-		buf, _ = jsontext.AppendQuote(buf, n.text)
+		buf = appendQuoted(buf, n.text)
 		return buf
 	default:
 		return append(buf, n.text...)
 	}
+}
+
+// appendQuoted appends s as a JSON string, as jsontext.AppendQuote does;
+// most strings of a document need no escape, and copying those whole is
+// several times faster.
+func appendQuoted(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			buf, _ = jsontext.AppendQuote(buf, s)
+			return buf
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
 }

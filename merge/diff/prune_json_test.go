@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -139,4 +140,25 @@ func FuzzScanJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		scanAgrees(t, data)
 	})
+}
+
+// TestAppendQuoted: the pre-pass's quoting writes what jsontext's does,
+// for plain ASCII, escapes, non-ASCII and invalid UTF-8 alike.
+func TestAppendQuoted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 2026))
+	alphabet := []byte("aZ09 /<>&'\"\\\n\t\x00\x1f\x7f\xc3\xa9\xe2\x80\xa8\xff{}")
+	strs := []string{"", "plain", "a\"b", "back\\slash", "é", "\u2028", "\xff", "<&>"}
+	for range 2000 {
+		b := make([]byte, rng.IntN(12))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		strs = append(strs, string(b))
+	}
+	for _, s := range strs {
+		want, _ := jsontext.AppendQuote([]byte("x"), s)
+		if got := appendQuoted([]byte("x"), s); !bytes.Equal(got, want) {
+			t.Fatalf("%q: appendQuoted wrote %q, jsontext %q", s, got, want)
+		}
+	}
 }

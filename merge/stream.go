@@ -139,9 +139,9 @@ type StreamOptions struct {
 	Options
 	// Concurrency bounds how many documents are loaded at once; 0 means 1.
 	Concurrency int
-	// SpoolDir is where the encoded fragments wait to be written (see
-	// fragments); empty means the system's temporary directory.
-	SpoolDir string
+	// Spool, when set, is where the encoded fragments wait to be written,
+	// instead of memory (see fragments).
+	Spool Spool
 }
 
 // Load gives the model of input i (as Merge's Input.Doc would be) to
@@ -158,7 +158,7 @@ type Load func(i int, each func(part *openapi3.T) error) error
 // to jsonOut (as MarshalDocument writes it) and, when yamlOut is not nil,
 // to yamlOut (as MarshalDocumentYAML writes it), byte for byte the same as
 // Merge's result encoded. Memory is the digests, where each encoded
-// fragment waits in a spool file (see fragments), and at most Concurrency
+// fragment waits in the spool (see fragments), and at most Concurrency
 // models.
 func MergeStream(inputs []StreamInput, load Load, opts StreamOptions, jsonOut, yamlOut io.Writer) (*Report, error) {
 	order := make([]int, len(inputs))
@@ -240,8 +240,7 @@ func MergeStream(inputs []StreamInput, load Load, opts StreamOptions, jsonOut, y
 		}
 	}
 
-	kept := newFragments(opts.SpoolDir)
-	defer kept.close()
+	kept := &fragments{spool: opts.Spool}
 	out := &streamed{paths: map[string][]byte{}, components: map[string]map[string][]byte{}, webhooks: map[string][]byte{}, kept: kept}
 	var mu sync.Mutex
 	g := new(errgroup.Group)

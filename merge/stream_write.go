@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -45,10 +44,10 @@ type field struct {
 
 // The encoded fragments of a merged document are the whole document, so
 // they are not kept in memory until they are written: each is deflated
-// (JSON shrinks to a small fraction of its size) and appended to a spool
-// file, and only its place in the file is kept, so that the merge's
-// memory does not grow with the fleet's bytes. Without a spool file (it
-// could not be made) the deflated fragments are kept in memory.
+// (JSON shrinks to a small fraction of its size) and, when the caller
+// gave a spool (StreamOptions.Spool), appended to it, only its place
+// being kept, so that the merge's memory does not grow with the fleet's
+// bytes. Without a spool the deflated fragments are kept in memory.
 // Compressors are reused, since a fleet has tens of thousands of
 // fragments.
 var (
@@ -56,29 +55,19 @@ var (
 	unpackers = sync.Pool{New: func() any { return flate.NewReader(bytes.NewReader(nil)) }}
 )
 
+// Spool is where MergeStream keeps encoded fragments until it writes
+// them: a scratch file, say. It is written at increasing offsets from 0
+// and read back at the same places.
+type Spool interface {
+	io.ReaderAt
+	io.WriterAt
+}
+
 // fragments keeps encoded fragments until they are written.
 type fragments struct {
-	mu   sync.Mutex
-	file *os.File // nil: kept in memory
-	end  int64
-}
-
-// newFragments opens a spool file in dir (the system's temporary
-// directory when empty); close removes it.
-func newFragments(dir string) *fragments {
-	f, err := os.CreateTemp(dir, "specharvest-merge-*.spool")
-	if err != nil {
-		return &fragments{}
-	}
-	return &fragments{file: f}
-}
-
-func (fr *fragments) close() {
-	if fr.file != nil {
-		name := fr.file.Name()
-		_ = fr.file.Close()
-		_ = os.Remove(name)
-	}
+	mu    sync.Mutex
+	spool Spool // nil: kept in memory
+	end   int64
 }
 
 // spoolHandleSize is the length of what put returns for a spooled
@@ -94,14 +83,14 @@ func (fr *fragments) put(data []byte) ([]byte, error) {
 	w.Write(data)
 	w.Close()
 	packers.Put(w)
-	if fr.file == nil {
+	if fr.spool == nil {
 		return bytes.Clone(b.Bytes()), nil
 	}
 	fr.mu.Lock()
 	at := fr.end
 	fr.end += int64(b.Len())
 	fr.mu.Unlock()
-	if _, err := fr.file.WriteAt(b.Bytes(), at); err != nil {
+	if _, err := fr.spool.WriteAt(b.Bytes(), at); err != nil {
 		return nil, fmt.Errorf("merge: spool a fragment: %w", err)
 	}
 	handle := make([]byte, spoolHandleSize)
@@ -113,12 +102,12 @@ func (fr *fragments) put(data []byte) ([]byte, error) {
 // get reads back a fragment put kept.
 func (fr *fragments) get(kept []byte) ([]byte, error) {
 	deflated := kept
-	if fr.file != nil {
+	if fr.spool != nil {
 		if len(kept) != spoolHandleSize {
 			return nil, errors.New("merge: a spooled fragment's handle is damaged")
 		}
 		deflated = make([]byte, binary.LittleEndian.Uint32(kept[8:]))
-		if _, err := fr.file.ReadAt(deflated, int64(binary.LittleEndian.Uint64(kept))); err != nil {
+		if _, err := fr.spool.ReadAt(deflated, int64(binary.LittleEndian.Uint64(kept))); err != nil {
 			return nil, fmt.Errorf("merge: read a spooled fragment: %w", err)
 		}
 	}

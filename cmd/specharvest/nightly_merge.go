@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -44,8 +45,20 @@ func (n *nightly) writeMerged(ctx context.Context, store *output.Store, snap *ou
 	for i, in := range inputs {
 		stream[i] = in.StreamInput
 	}
-	opts := merge.StreamOptions{Concurrency: n.modelsAtOnce(), SpoolDir: facts.repairedDir, Options: merge.Options{Title: "Merged API", Version: m.ID,
+	opts := merge.StreamOptions{Concurrency: n.modelsAtOnce(), Options: merge.Options{Title: "Merged API", Version: m.ID,
 		Description: fmt.Sprintf("Every API group of snapshot %s, merged by specharvest.", m.ID)}}
+	// The merged document's encoded fragments wait in a file of the
+	// run's scratch directory, so the merge's memory does not grow with
+	// the fleet; without one they wait in memory.
+	if facts.repairedDir != "" {
+		spool, err := os.CreateTemp(facts.repairedDir, "merge-*.spool")
+		if err != nil {
+			n.logger.Warn("no spool file for the merge; its fragments are kept in memory", "err", err)
+		} else {
+			defer func() { _ = spool.Close(); _ = os.Remove(spool.Name()) }()
+			opts.Spool = spool
+		}
+	}
 	var report *merge.Report
 	err = snap.WriteFileFunc(ctx, mergedJSONFile, func(jw io.Writer) error {
 		return snap.WriteFileFunc(ctx, mergedYAMLFile, func(yw io.Writer) error {

@@ -50,6 +50,9 @@ func scanYAML(data []byte) (*tnode, error) {
 	if err := s.skipLines(false); err != nil {
 		return nil, err
 	}
+	if s.ind == 0 && s.marker() == '.' {
+		return nil, s.fail("a document end marker")
+	}
 	if s.ind == 0 && s.marker() == '-' {
 		// An explicit document start, with nothing after it on its line
 		// but a comment.

@@ -250,6 +250,27 @@ func TestScanYAMLStripe(t *testing.T) {
 	}
 }
 
+// TestScanYAMLXano: the Xano documents written as YAML in each style are
+// read by scanYAML, not refused, as go-yaml reads them.
+func TestScanYAMLXano(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(sharedDir(t, filepath.Join("fixtures", "xano")), "*.json"))
+	if len(files) == 0 {
+		t.Skip("no Xano fixtures")
+	}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, st := range yamlStyles {
+			doc := toYAML(t, data, i)
+			if _, err := scanYAML(doc); err != nil || !yamlAgrees(t, doc) {
+				t.Fatalf("%s as %s: refused: %v", filepath.Base(file), st.name, err)
+			}
+		}
+	}
+}
+
 // TestScanYAMLFallback: a real document with one construct scanYAML
 // refuses gets the same pre-pass result as when the general parser
 // reads it, and the pre-pass still prunes it.
@@ -315,6 +336,24 @@ func FuzzScanYAML(f *testing.F) {
 		f.Add([]byte(doc))
 	}
 	f.Add([]byte(exampleYAMLDocument))
+	// The Xano documents written as YAML in two styles, when the shared
+	// fixtures are there.
+	if dir, err := filepath.Abs("."); err == nil {
+		for ; filepath.Dir(dir) != dir; dir = filepath.Dir(dir) {
+			files, _ := filepath.Glob(filepath.Join(dir, "shared", "fixtures", "xano", "*.json"))
+			for _, file := range files {
+				data, err := os.ReadFile(file)
+				if err != nil {
+					f.Fatal(err)
+				}
+				f.Add(toYAML(f, data, 0))
+				f.Add(toYAML(f, data, 2))
+			}
+			if len(files) > 0 {
+				break
+			}
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		yamlAgrees(t, data)
 	})

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -20,7 +22,12 @@ import (
 // neither validated nor parsed again: the verdict, and what the catalog
 // shows of it.
 type documentFacts struct {
+	// Validation's problems are the errors only; Warnings counts the
+	// rest. Real documents carry hundreds of repaired defects each, and
+	// reading them back for every group made an unchanged night's crawl
+	// read several times the documents' own size.
 	Validation validate.Summary       `json:"validation"`
+	Warnings   int                    `json:"warnings"`
 	Operations []output.OperationInfo `json:"operations"`
 	Servers    []string               `json:"servers,omitempty"`
 	Tags       []string               `json:"tags,omitempty"`
@@ -28,26 +35,59 @@ type documentFacts struct {
 	// Merge is what the merge plans with, so that a document is parsed
 	// for the merge only while its part of the merged document is
 	// written; nil for a document that cannot be loaded.
-	Merge *merge.Digest `json:"merge,omitempty"`
+	Merge *lazyDigest `json:"merge,omitempty"`
 	// Version is factsVersion when these facts were taken; older ones
 	// lack a field and are taken again.
 	Version int `json:"version,omitempty"`
 }
 
+// lazyDigest is a merge digest that a cached entry reads only when the
+// merge asks for it: an unchanged night copies last night's merged
+// document and never does, and reading 500 digests cost it a quarter of
+// its time.
+type lazyDigest struct {
+	raw    json.RawMessage
+	digest *merge.Digest
+}
+
+func (l *lazyDigest) UnmarshalJSON(data []byte) error {
+	l.raw, l.digest = bytes.Clone(data), nil
+	return nil
+}
+
+func (l *lazyDigest) MarshalJSON() ([]byte, error) {
+	if l.digest != nil {
+		return json.Marshal(l.digest)
+	}
+	return l.raw, nil
+}
+
+// get reads the digest, once.
+func (l *lazyDigest) get() (*merge.Digest, error) {
+	if l.digest == nil {
+		d := &merge.Digest{}
+		if err := json.Unmarshal(l.raw, d); err != nil {
+			return nil, err
+		}
+		l.digest, l.raw = d, nil
+	}
+	return l.digest, nil
+}
+
 // factsVersion is raised whenever documentFacts gains something that
 // older cache entries do not have.
-const factsVersion = 2
+const factsVersion = 3
 
 // fillFromFacts copies a document's verdict into its manifest entry. The
 // manifest lists a document's errors (capped at Commit) and only counts its
 // warnings: a manifest is written every night for every group, and real
 // documents carry dozens of repaired defects each, which would make every
-// unchanged night cost kilobytes per group. The full list stays with the
-// blob (the validation cache) and `specharvest validate` prints it.
+// unchanged night cost kilobytes per group. `specharvest validate` prints
+// the full list.
 func fillFromFacts(e *output.SpecEntry, f *documentFacts) {
 	v := f.Validation
 	e.OpenAPI, e.Title, e.Operations, e.Valid = v.OpenAPI, v.Title, v.Operations, v.Valid
-	e.Problems, e.Errors, e.Warnings = nil, 0, 0
+	e.Problems, e.Errors, e.Warnings = nil, 0, f.Warnings
 	for _, p := range v.Problems {
 		if p.Level == validate.LevelError {
 			e.Errors++
@@ -129,11 +169,20 @@ func (c *factsCache) get(ctx context.Context, sha string, body []byte) (*documen
 		_ = os.WriteFile(c.repairedPath(sha), res.Repaired, 0o600)
 	}
 	f = documentFacts{Validation: res.Summary(), MediaType: output.DocumentMediaType(body), Version: factsVersion}
+	errorsOnly := f.Validation.Problems[:0:0]
+	for _, p := range f.Validation.Problems {
+		if p.Level == validate.LevelError {
+			errorsOnly = append(errorsOnly, p)
+		} else {
+			f.Warnings++
+		}
+	}
+	f.Validation.Problems = errorsOnly
 	if res.Modeled {
 		f.Operations = output.OperationsOf(outline)
 		f.Servers = output.ServersOf(outline)
 		f.Tags = output.TagsOf(outline)
-		f.Merge = digest
+		f.Merge = &lazyDigest{digest: digest}
 	}
 	if err := c.store.PutCachedValidation(ctx, sha, &f); err != nil {
 		return nil, fmt.Errorf("cache the validation of blob %s: %w", sha, err)
@@ -182,9 +231,8 @@ func (c *factsCache) document(ctx context.Context, sha string, each func(*openap
 
 // remember keeps what the later stages read of a group's facts for the
 // rest of the run: the catalog's view and the merge's digest. The list of
-// problems stays out: the manifest entry already holds the errors, the
-// cache holds the whole list, and real documents carry hundreds of
-// repaired defects each, which kept for every group made the run's
+// problems stays out: the manifest entry already holds the errors, and a
+// document can have many, which kept for every group made the run's
 // memory grow with the fleet.
 func (c *factsCache) remember(key string, f *documentFacts) {
 	kept := *f

@@ -173,7 +173,11 @@ func mergeInputs(ctx context.Context, facts *factsCache, specs []output.SpecEntr
 			excluded = append(excluded, merge.Exclusion{Key: s.Key, Reason: reason})
 			continue
 		}
-		out = append(out, mergeInput{StreamInput: merge.StreamInput{Key: s.Key, Instance: s.Instance, Workspace: s.Workspace, Group: s.Group, Digest: f.Merge}, sha: s.SHA256})
+		digest, err := f.Merge.get()
+		if err != nil {
+			return nil, nil, fmt.Errorf("read the merge digest of %s: %w", s.Key, err)
+		}
+		out = append(out, mergeInput{StreamInput: merge.StreamInput{Key: s.Key, Instance: s.Instance, Workspace: s.Workspace, Group: s.Group, Digest: digest}, sha: s.SHA256})
 	}
 	return out, excluded, nil
 }

@@ -298,27 +298,15 @@ func decodeMapLike(ptr reflect.Value, v *rawValue, depth int) error {
 	case *openapi3.Paths:
 		*x = *openapi3.NewPathsWithCapacity(len(v.members))
 		x.Extensions = extensions
-		set = func(key string, entry *rawValue) error {
-			item := &openapi3.PathItem{}
-			x.Set(key, item)
-			return decodeInto(reflect.ValueOf(item), entry, depth+1)
-		}
+		set = entrySetter(x.Set, depth)
 	case *openapi3.Responses:
 		*x = *openapi3.NewResponsesWithCapacity(len(v.members))
 		x.Extensions = extensions
-		set = func(key string, entry *rawValue) error {
-			response := &openapi3.ResponseRef{}
-			x.Set(key, response)
-			return decodeInto(reflect.ValueOf(response), entry, depth+1)
-		}
+		set = entrySetter(x.Set, depth)
 	case *openapi3.Callback:
 		*x = *openapi3.NewCallbackWithCapacity(len(v.members))
 		x.Extensions = extensions
-		set = func(key string, entry *rawValue) error {
-			item := &openapi3.PathItem{}
-			x.Set(key, item)
-			return decodeInto(reflect.ValueOf(item), entry, depth+1)
-		}
+		set = entrySetter(x.Set, depth)
 	default:
 		return errDecodeWhole
 	}
@@ -336,6 +324,16 @@ func decodeMapLike(ptr reflect.Value, v *rawValue, depth int) error {
 		}
 	}
 	return nil
+}
+
+// entrySetter decodes an entry of a map-like type into a new value and
+// puts it under its key with put (the type's Set).
+func entrySetter[T any](put func(string, *T), depth int) func(string, *rawValue) error {
+	return func(key string, entry *rawValue) error {
+		value := new(T)
+		put(key, value)
+		return decodeInto(reflect.ValueOf(value), entry, depth+1)
+	}
 }
 
 // writtenAgain is what the map-like types decode their entries from: the

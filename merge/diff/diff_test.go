@@ -2,9 +2,13 @@ package diff
 
 import (
 	"context"
+	"encoding/json"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 // sharedDoc is an API whose operations all reach one component, Address,
@@ -293,5 +297,58 @@ func TestDiffPathParameterRenamed(t *testing.T) {
 	}
 	if fs := mustDiff(t, sharedDoc, revision); len(fs) != 0 {
 		t.Errorf("renamed path parameter reported: %+v", fs)
+	}
+}
+
+// The format a document is written in is no change, and no finding's text
+// depends on it: a YAML pair and the same pair as JSON give the same
+// findings, and requoting YAML's strings gives none.
+func TestDiffFormatIsNoChange(t *testing.T) {
+	toJSON := func(doc string) string {
+		var v any
+		if err := yaml.Unmarshal([]byte(doc), &v); err != nil {
+			t.Fatal(err)
+		}
+		data, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	// A request property added, reaching a read-only component: the
+	// component's text is in a finding.
+	base := strings.Replace(sharedDoc, "            schema: {$ref: \"#/components/schemas/User\"}\n      responses:\n        \"201\"",
+		"            schema: {type: object, properties: {user: {$ref: \"#/components/schemas/User\"}}}\n      responses:\n        \"201\"", 1)
+	base += "    Stamp: {type: object, readOnly: true, properties: {at: {type: string, format: date-time}}}\n"
+	revision := strings.Replace(base, "properties: {user: {$ref: \"#/components/schemas/User\"}}", "properties: {user: {$ref: \"#/components/schemas/User\"}, stamp: {$ref: \"#/components/schemas/Stamp\"}}", 1)
+	if base == sharedDoc || revision == base {
+		t.Fatal("the edits did not apply")
+	}
+	for _, whole := range []bool{true, false} {
+		diff := func(base, revision string) []Finding {
+			t.Helper()
+			findings, err := Diff(context.Background(), []byte(base), []byte(revision), DiffOptions{Whole: whole})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return findings
+		}
+		fromYAML := diff(base, revision)
+		if !slices.ContainsFunc(fromYAML, func(f Finding) bool { return strings.Contains(f.Message, `"date-time"`) }) {
+			t.Fatalf("whole %v: no finding quotes the new property's text: %+v", whole, fromYAML)
+		}
+		if fromJSON := diff(toJSON(base), toJSON(revision)); !reflect.DeepEqual(fromYAML, fromJSON) {
+			t.Errorf("whole %v: YAML and JSON give different findings:\nYAML: %+v\nJSON: %+v", whole, fromYAML, fromJSON)
+		}
+		if fs := diff(base, toJSON(base)); len(fs) != 0 {
+			t.Errorf("whole %v: the same document as YAML and as JSON gave findings: %+v", whole, fs)
+		}
+		requoted := strings.ReplaceAll(revision, "format: date-time", "format: \"date-time\"")
+		if requoted == revision {
+			t.Fatal("nothing was requoted")
+		}
+		if fs := diff(revision, requoted); len(fs) != 0 {
+			t.Errorf("whole %v: requoting strings gave findings: %+v", whole, fs)
+		}
 	}
 }

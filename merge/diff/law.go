@@ -313,7 +313,9 @@ func scalarText(n *yaml.Node) string {
 			return strconv.FormatFloat(f, 'g', -1, 64)
 		}
 	}
-	if n.Tag == "!!str" && n.Style != 0 {
+	// A string is quoted however it was written: `type: string` in YAML
+	// and "type": "string" in JSON say the same, and so must their texts.
+	if n.ShortTag() == "!!str" {
 		return strconv.Quote(n.Value)
 	}
 	return n.Value

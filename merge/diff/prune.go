@@ -61,12 +61,12 @@ func (n *tnode) get(key string) *tnode {
 }
 
 // pruneUnchanged returns the two documents without the paths that did not
-// change deeply, with stubs for those whose own content did not change
-// (prune_stub.go), and how many paths it dropped and stubbed. With nothing
-// to drop or stub it
-// returns JSON documents as they came; YAML comes back as JSON, which
-// libopenapi reads several times faster.
-func pruneUnchanged(base, revision []byte) (prunedBase, prunedRevision []byte, n pruneCounts, err error) {
+// change deeply, with stubs for the paths whose own content did not change
+// (prune_stub.go) and for the component schemas no comparison can set
+// against anything but themselves (prune_schema_stub.go), and its plan.
+// With nothing to drop or stub it returns JSON documents as they came;
+// YAML comes back as JSON, which libopenapi reads several times faster.
+func pruneUnchanged(base, revision []byte) (prunedBase, prunedRevision []byte, n prunePlan, err error) {
 	// The two sides are independent until compared: read and index them
 	// side by side (YAML parsing is most of a YAML pair's time).
 	var b, r *tnode
@@ -87,28 +87,40 @@ func pruneUnchanged(base, revision []byte) (prunedBase, prunedRevision []byte, n
 	if err := g.Wait(); err != nil {
 		return nil, nil, n, err
 	}
-	drop := droppable(bu, ru)
-	stubs := stubbable(bu, ru, drop)
-	if len(drop) == 0 && len(stubs) == 0 && isJSON(base) && isJSON(revision) {
+	if n = plan(bu, ru); n.dropped == 0 && n.stubbed == 0 && n.stubbedSchemas == 0 && isJSON(base) && isJSON(revision) {
 		return base, revision, n, nil
 	}
-	for name := range drop {
+	return emitJSON(bu, n.drop, n.baseStubs), emitJSON(ru, n.drop, n.revisionStubs), n, nil
+}
+
+// plan decides what leaves both documents and what goes as a stub.
+func plan(bu, ru *unitIndex) prunePlan {
+	n := prunePlan{drop: droppable(bu, ru)}
+	stubs := stubbable(bu, ru, n.drop)
+	schemaStubs := stubbableSchemas(bu, ru, n.drop)
+	for name := range n.drop {
 		if strings.HasPrefix(name, "paths/") {
 			n.dropped++
 		}
 	}
-	n.stubbed = len(stubs)
-	bStubs, rStubs := make(map[string]*tnode, len(stubs)), make(map[string]*tnode, len(stubs))
+	n.stubbed, n.stubbedSchemas = len(stubs), len(schemaStubs)
+	n.baseStubs, n.revisionStubs = make(map[string]*tnode, len(stubs)+len(schemaStubs)), make(map[string]*tnode, len(stubs)+len(schemaStubs))
 	for name, pair := range stubs {
-		bStubs[name], rStubs[name] = pair[0], pair[1]
+		n.baseStubs[name], n.revisionStubs[name] = pair[0], pair[1]
 	}
-	return emitJSON(bu, drop, bStubs), emitJSON(ru, drop, rStubs), n, nil
+	for name, stub := range schemaStubs {
+		n.baseStubs[name], n.revisionStubs[name] = stub, stub
+	}
+	return n
 }
 
-// pruneCounts says how many paths the pre-pass dropped, and how many it
-// replaced by stubs.
-type pruneCounts struct {
-	dropped, stubbed int
+// prunePlan is the pre-pass's plan: the units it drops and the stubs
+// of each side, and how many paths it dropped, how many it replaced by
+// stubs, and how many component schemas it stubbed.
+type prunePlan struct {
+	drop                             map[string]bool
+	baseStubs, revisionStubs         map[string]*tnode
+	dropped, stubbed, stubbedSchemas int
 }
 
 func isJSON(data []byte) bool {
@@ -219,6 +231,9 @@ type unitIndex struct {
 	global [sha256.Size]byte
 	// templates counts the paths of each shape, as matchPath sees them.
 	templates map[string]int
+	// referredInto lists the units some reference points inside of
+	// ("#/components/schemas/A/properties/b"), not just at.
+	referredInto map[string]bool
 }
 
 const rootUnit = "root"
@@ -228,7 +243,8 @@ func newUnitIndex(doc *tnode) (*unitIndex, error) {
 		return nil, fmt.Errorf("%w: the document is not an object", errNoPrune)
 	}
 	u := &unitIndex{doc: doc, nodes: make(map[string]*tnode), refs: make(map[string][]string),
-		hashes: make(map[string][sha256.Size]byte), texts: make(map[*tnode][]byte), templates: make(map[string]int)}
+		hashes: make(map[string][sha256.Size]byte), texts: make(map[*tnode][]byte), templates: make(map[string]int),
+		referredInto: make(map[string]bool)}
 	root := &tnode{kind: 'o'}
 	for i, key := range doc.keys {
 		value := doc.items[i]
@@ -419,6 +435,9 @@ func (u *unitIndex) addTarget(ref string, targets map[string]bool, lenient bool)
 		return fmt.Errorf("%w: $ref %q resolves to nothing the pre-pass can keep whole", errNoPrune, ref)
 	}
 	targets[unit] = true
+	if len(rest) > 0 {
+		u.referredInto[unit] = true
+	}
 	return nil
 }
 
@@ -580,7 +599,7 @@ func hashNode(h hash.Hash, n *tnode) {
 }
 
 // emitJSON writes the document without the dropped units, and with the
-// stubbed path items replaced by their stubs.
+// stubbed path items and component schemas replaced by their stubs.
 func emitJSON(u *unitIndex, drop map[string]bool, stubs map[string]*tnode) []byte {
 	doc := u.doc
 	buf := make([]byte, 0, 1<<20)
@@ -647,7 +666,11 @@ func emitJSON(u *unitIndex, drop map[string]bool, stubs map[string]*tnode) []byt
 					first = false
 					buf = appendQuoted(buf, name)
 					buf = append(buf, ':')
-					unit(entries.items[k])
+					if stub := stubs["components/"+kind+"/"+name]; stub != nil {
+						buf = appendNode(buf, stub)
+					} else {
+						unit(entries.items[k])
+					}
 				}
 				buf = append(buf, '}')
 			}

@@ -35,7 +35,23 @@ func genDocument(rng *rand.Rand) map[string]any {
 			j := rng.IntN(nSchemas)
 			props[fmt.Sprintf("link%d", j)] = map[string]any{"$ref": fmt.Sprintf("#/components/schemas/S%d", j)}
 		}
-		schemas[fmt.Sprintf("S%d", i)] = map[string]any{"type": "object", "required": []any{"id"}, "properties": props}
+		schema := map[string]any{"type": "object", "required": []any{"id"}, "properties": props}
+		// Schemas tell apart when set against each other, and some are
+		// read for a flag alone (a removed readOnly property is no
+		// change to a request).
+		props["size"].(map[string]any)["maximum"] = 100 + i
+		switch rng.IntN(4) {
+		case 0:
+			schema["readOnly"] = true
+		case 1:
+			// Variants paired by type, not by position.
+			j := rng.IntN(nSchemas)
+			props["either"] = map[string]any{"anyOf": []any{
+				map[string]any{"type": "string", "maxLength": 10 + i},
+				map[string]any{"type": "object", "properties": map[string]any{"inner": map[string]any{"$ref": fmt.Sprintf("#/components/schemas/S%d", j)}}},
+			}}
+		}
+		schemas[fmt.Sprintf("S%d", i)] = schema
 	}
 	components := map[string]any{
 		"schemas": schemas,
@@ -151,7 +167,114 @@ func editDocument(rng *rand.Rand, doc map[string]any) string {
 	somePath := pathNames[rng.IntN(len(pathNames))]
 	someSchema := schemaNames[rng.IntN(len(schemaNames))]
 	props := schemas[someSchema].(map[string]any)["properties"].(map[string]any)
-	switch rng.IntN(17) {
+	otherSchema := "#/components/schemas/" + schemaNames[rng.IntN(len(schemaNames))]
+	var someLink string
+	for _, name := range sortedKeysOf(props) {
+		if strings.HasPrefix(name, "link") {
+			someLink = name
+			break
+		}
+	}
+	switch rng.IntN(27) {
+	case 17:
+		// Inside a component: a reference retargeted, made inline, or
+		// removed, each setting what it named against something else.
+		if someLink == "" {
+			props["link-new"] = map[string]any{"$ref": otherSchema}
+			return "reference added in " + someSchema
+		}
+		switch rng.IntN(3) {
+		case 0:
+			props[someLink] = map[string]any{"$ref": otherSchema}
+			return "reference retargeted in " + someSchema + "." + someLink
+		case 1:
+			props[someLink] = map[string]any{"type": "object", "properties": map[string]any{"id": map[string]any{"type": "integer"}, "next": map[string]any{"$ref": otherSchema}}}
+			return "reference made inline in " + someSchema + "." + someLink
+		default:
+			delete(props, someLink)
+			return "reference removed in " + someSchema + "." + someLink
+		}
+	case 18:
+		// A plain schema becomes one variant of an anyOf: compared with
+		// the variant of its type, wherever that points.
+		schemas[someSchema] = map[string]any{"anyOf": []any{
+			map[string]any{"type": "object", "properties": map[string]any{"id": map[string]any{"type": "string"}, "other": map[string]any{"$ref": otherSchema}}},
+			map[string]any{"type": "string"},
+		}}
+		return "schema made a variant in " + someSchema
+	case 19:
+		// The variants reordered, and the object one pointed elsewhere.
+		if either, ok := props["either"].(map[string]any); ok {
+			variants := either["anyOf"].([]any)
+			variants[0], variants[1] = variants[1], variants[0]
+			variants[0].(map[string]any)["properties"].(map[string]any)["inner"] = map[string]any{"$ref": otherSchema}
+			return "variants reordered in " + someSchema
+		}
+		props["either"] = map[string]any{"oneOf": []any{map[string]any{"$ref": otherSchema}, map[string]any{"type": "integer"}}}
+		return "variants added in " + someSchema
+	case 20:
+		// A media type and a header renamed but for case, their schemas
+		// changed: paired regardless of case by the comparison.
+		op := paths[somePath].(map[string]any)["get"].(map[string]any)
+		resp := op["responses"].(map[string]any)["200"].(map[string]any)
+		content := resp["content"].(map[string]any)
+		delete(content, "application/json")
+		content["Application/JSON"] = map[string]any{"schema": map[string]any{"$ref": otherSchema}}
+		resp["headers"] = map[string]any{"x-rate": map[string]any{"schema": map[string]any{"$ref": otherSchema}}}
+		return "media type renamed but for case in " + somePath
+	case 21:
+		// A new path reaching existing schemas, read only.
+		paths["/fresh/{id}/new"] = map[string]any{"post": map[string]any{
+			"requestBody": map[string]any{"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": otherSchema}}}},
+			"responses": map[string]any{"200": map[string]any{"description": "ok", "content": map[string]any{"application/json": map[string]any{
+				"schema": map[string]any{"type": "object", "properties": map[string]any{"made": map[string]any{"$ref": "#/components/schemas/" + someSchema}}}}}}}}}
+		return "path added reaching " + someSchema
+	case 22:
+		// A property added and one removed in the same schema: a
+		// rename, to any comparison that pairs them.
+		if someLink != "" {
+			props["renamed-"+someLink] = map[string]any{"$ref": otherSchema}
+			delete(props, someLink)
+			return "property renamed in " + someSchema
+		}
+		props["extra"] = map[string]any{"$ref": otherSchema}
+		return "property added in " + someSchema
+	case 23:
+		// A property whose schema is a readOnly component, removed from
+		// a request body's schema: read for its flag.
+		for _, name := range pathNames {
+			post, ok := paths[name].(map[string]any)["post"].(map[string]any)
+			if !ok {
+				continue
+			}
+			schema := post["requestBody"].(map[string]any)["content"].(map[string]any)["application/json"].(map[string]any)["schema"].(map[string]any)
+			if body, ok := schema["properties"].(map[string]any); ok {
+				delete(body, "payload")
+				body["payload2"] = map[string]any{"$ref": otherSchema}
+				return "request property replaced in " + name
+			}
+		}
+		return "nothing (no inline request body)"
+	case 24:
+		// A component used by a path-level parameter, overridden by an
+		// operation's own.
+		item := paths[somePath].(map[string]any)
+		item["parameters"] = append(asSlice(item["parameters"]), map[string]any{"name": "over", "in": "query", "schema": map[string]any{"$ref": otherSchema}})
+		op := item["get"].(map[string]any)
+		op["parameters"] = append(asSlice(op["parameters"]), map[string]any{"name": "over", "in": "query", "schema": map[string]any{"$ref": "#/components/schemas/" + someSchema}})
+		return "parameter overridden in " + somePath
+	case 25:
+		// A schema's discriminator mapping retargeted.
+		schemas[someSchema].(map[string]any)["discriminator"] = map[string]any{"propertyName": "id", "mapping": map[string]any{"a": otherSchema}}
+		return "discriminator added in " + someSchema
+	case 26:
+		// A reference with siblings.
+		if someLink != "" {
+			props[someLink].(map[string]any)["description"] = "now described"
+			props[someLink].(map[string]any)["nullable"] = true
+			return "reference given siblings in " + someSchema
+		}
+		return "nothing (no reference)"
 	case 0:
 		props["size"] = map[string]any{"type": "string"}
 		return "type of " + someSchema + ".size"
@@ -319,7 +442,7 @@ func TestPruneKeepsFindings(t *testing.T) {
 		cases = 60
 	}
 	rng := rand.New(rand.NewPCG(7, 2026))
-	prunedCases, stubbedCases := 0, 0
+	prunedCases, stubbedCases, schemaCases := 0, 0, 0
 	for i := range cases {
 		doc := genDocument(rng)
 		revision := deepCopy(t, doc)
@@ -338,6 +461,9 @@ func TestPruneKeepsFindings(t *testing.T) {
 			if n.stubbed > 0 {
 				stubbedCases++
 			}
+			if n.stubbedSchemas > 0 {
+				schemaCases++
+			}
 		}
 	}
 	if prunedCases < cases/4 {
@@ -346,7 +472,10 @@ func TestPruneKeepsFindings(t *testing.T) {
 	if stubbedCases < cases/4 {
 		t.Fatalf("the pre-pass stubbed paths in only %d of %d cases: the law is barely exercised", stubbedCases, cases)
 	}
-	t.Logf("the pre-pass dropped paths in %d and stubbed paths in %d of %d cases", prunedCases, stubbedCases, cases)
+	if schemaCases < cases/4 {
+		t.Fatalf("the pre-pass stubbed component schemas in only %d of %d cases: the law is barely exercised", schemaCases, cases)
+	}
+	t.Logf("the pre-pass dropped paths in %d, stubbed paths in %d and component schemas in %d of %d cases", prunedCases, stubbedCases, schemaCases, cases)
 }
 
 // TestPruneDrops: a pair differing in one path drops every other path
@@ -447,7 +576,7 @@ func TestPruneStripe(t *testing.T) {
 			t.Fatal(errB, errR)
 		}
 		b, r, n, err := pruneUnchanged(base, revision)
-		t.Logf("%s: pre-pass dropped %d paths, stubbed %d (%v)", name, n.dropped, n.stubbed, err)
+		t.Logf("%s: pre-pass dropped %d paths, stubbed %d and %d component schemas (%v)", name, n.dropped, n.stubbed, n.stubbedSchemas, err)
 		if err == nil && n.dropped == 0 && n.stubbed == 0 {
 			// Nothing dropped: the JSON documents go on as they came, so
 			// the findings are the whole comparison's by construction;

@@ -13,28 +13,6 @@ import (
 	"github.com/pb33f/go-yaml"
 )
 
-// sameTree says whether two trees are equal (an empty list and none are
-// the same).
-func sameTree(a, b *tnode) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	if a.kind != b.kind || a.text != b.text || len(a.keys) != len(b.keys) || len(a.items) != len(b.items) {
-		return false
-	}
-	for i := range a.keys {
-		if a.keys[i] != b.keys[i] {
-			return false
-		}
-	}
-	for i := range a.items {
-		if !sameTree(a.items[i], b.items[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 // yamlAgrees fails unless scanYAML reads data as go-yaml and fromYAML do,
 // or refuses it (the general parser then reads it).
 func yamlAgrees(t testing.TB, data []byte) (accepted bool) {
@@ -314,13 +292,8 @@ func TestScanYAMLFallback(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		drop := droppable(bu, ru)
-		stubs := stubbable(bu, ru, drop)
-		bStubs, rStubs := map[string]*tnode{}, map[string]*tnode{}
-		for name, pair := range stubs {
-			bStubs[name], rStubs[name] = pair[0], pair[1]
-		}
-		if string(b) != string(emitJSON(bu, drop, bStubs)) || string(r) != string(emitJSON(ru, drop, rStubs)) {
+		plan := plan(bu, ru)
+		if string(b) != string(emitJSON(bu, plan.drop, plan.baseStubs)) || string(r) != string(emitJSON(ru, plan.drop, plan.revisionStubs)) {
 			t.Fatalf("%q: the pre-pass's documents differ from go-yaml's", construct)
 		}
 	}

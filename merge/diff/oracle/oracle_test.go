@@ -39,6 +39,7 @@ func oasdiffBinary(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
+	ServeLaunch()
 	code := m.Run()
 	if oasdiffBin != "" {
 		os.RemoveAll(filepath.Dir(oasdiffBin))

@@ -33,6 +33,9 @@ import (
 )
 
 func main() {
+	// Each measured child is started by a small copy of this program, so
+	// its peak memory is its own, not this process's.
+	oracle.ServeLaunch()
 	if len(os.Args) == 4 && os.Args[1] == "-child-diff" {
 		// The child side of a measurement: one diff, its counts on stdout.
 		os.Exit(child(os.Args[2], os.Args[3], os.Stdout, os.Stderr))

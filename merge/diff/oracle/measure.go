@@ -34,10 +34,10 @@ type Usage struct {
 // directly and its peak is at least the caller's.
 func Measure(ctx context.Context, name string, args ...string) ([]byte, Usage, error) {
 	command := strings.Join(append([]string{name}, args...), " ")
-	cmdName, cmdArgs := name, args
+	cmdName, cmdArgs, launched := name, args, false
 	if launcherReady {
 		if self, err := os.Executable(); err == nil {
-			cmdName, cmdArgs = self, append([]string{launchFlag, name}, args...)
+			cmdName, cmdArgs, launched = self, append([]string{launchFlag, name}, args...), true
 		}
 	}
 	cmd := exec.CommandContext(ctx, cmdName, cmdArgs...)
@@ -53,7 +53,7 @@ func Measure(ctx context.Context, name string, args ...string) ([]byte, Usage, e
 			u.MaxRSS = ru.Maxrss * 1024 // Linux reports kilobytes
 		}
 	}
-	if cmdName != name {
+	if launched {
 		// The launcher's last line on stderr is the child's own usage
 		// (its wall time without the launcher's start).
 		rest, report := cutLastLine(stderr.String())

@@ -2,6 +2,7 @@ package oracle
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -23,6 +24,16 @@ func TestMeasureOwnPeak(t *testing.T) {
 	defer func() { ballast[len(ballast)-1]++ }()
 
 	ctx := context.Background()
+	// The launcher is this very program, as a bench measuring itself has it.
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, u, err := Measure(ctx, self, "-test.run=^$"); err != nil {
+		t.Fatal(err)
+	} else if u.MaxRSS > 100<<20 {
+		t.Errorf("this test binary, run to do nothing, measured at %d MB, want its own peak", u.MaxRSS>>20)
+	}
 	out, u, err := Measure(ctx, "sh", "-c", "echo measured")
 	if err != nil {
 		t.Fatal(err)

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
 
+	"github.com/specharvest/specharvest/harvest/validate"
 	"github.com/specharvest/specharvest/output"
 )
 
@@ -35,6 +37,7 @@ func nightGrowth(t *testing.T, groups int) (manifest, rest int64, fresh []string
 	if last.Summary.OK != 4*groups {
 		t.Fatalf("the fleet of %d groups harvested as %+v", 4*groups, last.Summary)
 	}
+	sameVerdicts(t, storeDir, readManifest(t, storeDir, prev.Previous), last)
 	shared := map[string]bool{}
 	for _, r := range prev.Reports {
 		shared[r.SHA256] = true
@@ -79,5 +82,52 @@ func TestUnchangedNightAddsOnlyTheManifest(t *testing.T) {
 		if name == output.CatalogFile || name == output.CatalogHTML || name == output.HistoryFile {
 			t.Errorf("%s is written anew on a night that changed nothing", name)
 		}
+	}
+}
+
+// sameVerdicts: an unchanged night, which takes each document's verdict
+// from the validation cache instead of validating it, reports every group
+// as the first night did: validity, operations, errors and warnings
+// counted alike, the same problems listed; and both say what validating
+// the stored document says. At least one group must carry warnings, or
+// the cache's count of them is not tested.
+func sameVerdicts(t *testing.T, storeDir string, first, later *output.Manifest) {
+	t.Helper()
+	st, err := output.Open(t.Context(), storeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verdict := func(e output.SpecEntry) string {
+		return fmt.Sprintf("valid %v, %d operations, %d errors, %d warnings, problems %q (of %d)", e.Valid, e.Operations, e.Errors, e.Warnings, e.Problems, e.ProblemsTotal)
+	}
+	firstByKey := map[string]output.SpecEntry{}
+	for _, e := range first.Specs {
+		firstByKey[e.Key] = e
+	}
+	warned := 0
+	for _, e := range later.Specs {
+		f, ok := firstByKey[e.Key]
+		if !ok {
+			t.Errorf("%s: not in the first night's manifest", e.Key)
+			continue
+		}
+		if a, b := verdict(f), verdict(e); a != b {
+			t.Errorf("%s: the first night said %s; an unchanged night says %s", e.Key, a, b)
+		}
+		if e.Warnings > 0 {
+			warned++
+		}
+		blob, err := st.ReadBlob(t.Context(), e.SHA256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := validate.Load(t.Context(), blob, validate.Options{})
+		if errs, warnings := res.Errors(), res.Warnings(); e.Valid != res.Valid || e.Errors != errs || e.Warnings != warnings {
+			t.Errorf("%s: the manifest says valid %v, %d errors, %d warnings; validating the stored document says valid %v, %d errors, %d warnings",
+				e.Key, e.Valid, e.Errors, e.Warnings, res.Valid, errs, warnings)
+		}
+	}
+	if len(later.Specs) != len(first.Specs) || warned == 0 {
+		t.Fatalf("%d groups on the first night, %d later, %d with warnings: not what this check needs", len(first.Specs), len(later.Specs), warned)
 	}
 }

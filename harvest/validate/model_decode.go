@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/specharvest/specharvest/internal/jsonlex"
 )
 
 // decodeModel builds kin-openapi's model of a JSON document: the model
@@ -523,8 +525,8 @@ type member struct {
 
 // indexJSON indexes a document json.Valid has accepted.
 func indexJSON(data []byte) (*rawValue, error) {
-	ix := &jsonIndexer{data: data}
-	ix.space()
+	ix := &jsonIndexer{Lexer: jsonlex.Lexer{Data: data}}
+	ix.Space()
 	v, err := ix.value(0)
 	if err != nil {
 		return nil, err
@@ -533,8 +535,7 @@ func indexJSON(data []byte) (*rawValue, error) {
 }
 
 type jsonIndexer struct {
-	data []byte
-	pos  int
+	jsonlex.Lexer
 	slab []rawValue
 }
 
@@ -547,137 +548,100 @@ func (ix *jsonIndexer) node() *rawValue {
 	return v
 }
 
-func (ix *jsonIndexer) space() {
-	for ix.pos < len(ix.data) {
-		switch ix.data[ix.pos] {
-		case ' ', '\t', '\r', '\n':
-			ix.pos++
-		default:
-			return
-		}
-	}
-}
-
-func (ix *jsonIndexer) byte(c byte) bool {
-	if ix.pos < len(ix.data) && ix.data[ix.pos] == c {
-		ix.pos++
-		return true
-	}
-	return false
-}
-
-func (ix *jsonIndexer) skipString() bool {
-	if !ix.byte('"') {
-		return false
-	}
-	for ix.pos < len(ix.data) {
-		switch ix.data[ix.pos] {
-		case '\\':
-			ix.pos += 2
-		case '"':
-			ix.pos++
-			return true
-		default:
-			ix.pos++
-		}
-	}
-	return false
-}
-
 // skip moves past one value without indexing it.
 func (ix *jsonIndexer) skip(depth int) bool {
-	if ix.pos >= len(ix.data) || depth > maxDecodeDepth {
+	if ix.Pos >= len(ix.Data) || depth > maxDecodeDepth {
 		return false
 	}
-	switch c := ix.data[ix.pos]; c {
+	switch c := ix.Data[ix.Pos]; c {
 	case '"':
-		return ix.skipString()
+		return ix.SkipString()
 	case '{', '[':
 		closing := byte('}')
 		if c == '[' {
 			closing = ']'
 		}
-		ix.pos++
-		ix.space()
-		if ix.byte(closing) {
+		ix.Pos++
+		ix.Space()
+		if ix.Next(closing) {
 			return true
 		}
 		for {
-			ix.space()
+			ix.Space()
 			if closing == '}' {
-				if !ix.skipString() {
+				if !ix.SkipString() {
 					return false
 				}
-				ix.space()
-				if !ix.byte(':') {
+				ix.Space()
+				if !ix.Next(':') {
 					return false
 				}
-				ix.space()
+				ix.Space()
 			}
 			if !ix.skip(depth + 1) {
 				return false
 			}
-			ix.space()
-			if ix.byte(',') {
+			ix.Space()
+			if ix.Next(',') {
 				continue
 			}
-			return ix.byte(closing)
+			return ix.Next(closing)
 		}
 	}
-	for ix.pos < len(ix.data) {
-		switch ix.data[ix.pos] {
+	for ix.Pos < len(ix.Data) {
+		switch ix.Data[ix.Pos] {
 		case ',', '}', ']', ' ', '\t', '\r', '\n':
 			return true
 		}
-		ix.pos++
+		ix.Pos++
 	}
 	return true
 }
 
 func (ix *jsonIndexer) value(depth int) (*rawValue, error) {
-	if ix.pos >= len(ix.data) || depth > maxDecodeDepth {
+	if ix.Pos >= len(ix.Data) || depth > maxDecodeDepth {
 		return nil, errDecodeWhole
 	}
-	start := ix.pos
+	start := ix.Pos
 	v := ix.node()
-	switch ix.data[ix.pos] {
+	switch ix.Data[ix.Pos] {
 	case '"':
-		if !ix.skipString() {
+		if !ix.SkipString() {
 			return nil, errDecodeWhole
 		}
 	case '{':
-		ix.pos++
-		ix.space()
-		if !ix.byte('}') {
+		ix.Pos++
+		ix.Space()
+		if !ix.Next('}') {
 			for {
-				ix.space()
-				keyStart := ix.pos
-				if !ix.skipString() {
+				ix.Space()
+				keyStart := ix.Pos
+				if !ix.SkipString() {
 					return nil, errDecodeWhole
 				}
-				rawKey := ix.data[keyStart:ix.pos]
+				rawKey := ix.Data[keyStart:ix.Pos]
 				key, ok := plainKey(rawKey)
 				if !ok {
 					if err := json.Unmarshal(rawKey, &key); err != nil {
 						return nil, err
 					}
 				}
-				ix.space()
-				if !ix.byte(':') {
+				ix.Space()
+				if !ix.Next(':') {
 					return nil, errDecodeWhole
 				}
-				ix.space()
+				ix.Space()
 				child, err := ix.value(depth + 1)
 				if err != nil {
 					return nil, err
 				}
 				v.odd = v.odd || child.odd
 				v.members = append(v.members, member{key: key, rawKey: rawKey, value: child})
-				ix.space()
-				if ix.byte(',') {
+				ix.Space()
+				if ix.Next(',') {
 					continue
 				}
-				if ix.byte('}') {
+				if ix.Next('}') {
 					break
 				}
 				return nil, errDecodeWhole
@@ -687,40 +651,40 @@ func (ix *jsonIndexer) value(depth int) (*rawValue, error) {
 			v.sharedKeys, v.odd = true, true
 		}
 	case '[':
-		ix.pos++
-		ix.space()
-		if !ix.byte(']') {
+		ix.Pos++
+		ix.Space()
+		if !ix.Next(']') {
 			for {
-				ix.space()
+				ix.Space()
 				child, err := ix.value(depth + 1)
 				if err != nil {
 					return nil, err
 				}
 				v.odd = v.odd || child.odd
 				v.items = append(v.items, child)
-				ix.space()
-				if ix.byte(',') {
+				ix.Space()
+				if ix.Next(',') {
 					continue
 				}
-				if ix.byte(']') {
+				if ix.Next(']') {
 					break
 				}
 				return nil, errDecodeWhole
 			}
 		}
 	default:
-		for ix.pos < len(ix.data) {
-			c := ix.data[ix.pos]
+		for ix.Pos < len(ix.Data) {
+			c := ix.Data[ix.Pos]
 			if c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\r' || c == '\n' {
 				break
 			}
-			ix.pos++
+			ix.Pos++
 		}
-		if c := ix.data[start]; c == '-' || (c >= '0' && c <= '9') {
-			v.odd = !writtenAlike(ix.data[start:ix.pos])
+		if c := ix.Data[start]; c == '-' || (c >= '0' && c <= '9') {
+			v.odd = !writtenAlike(ix.Data[start:ix.Pos])
 		}
 	}
-	v.text = ix.data[start:ix.pos]
+	v.text = ix.Data[start:ix.Pos]
 	return v, nil
 }
 

@@ -3,6 +3,8 @@ package validate
 import (
 	"encoding/json"
 	"unicode/utf8"
+
+	"github.com/specharvest/specharvest/internal/jsonlex"
 )
 
 // parseJSONFast reads a JSON document into the tree parseJSONWith builds,
@@ -17,63 +19,52 @@ func parseJSONFast(data []byte, compactPaths bool) (tree any, ok bool) {
 	if !utf8.Valid(data) {
 		return nil, false
 	}
-	p := &fastJSON{data: data, compactPaths: compactPaths}
-	p.space()
+	p := &fastJSON{Lexer: jsonlex.Lexer{Data: data}, compactPaths: compactPaths}
+	p.Space()
 	v, ok := p.value(1, false)
 	if !ok {
 		return nil, false
 	}
-	p.space()
-	if p.pos != len(p.data) {
+	p.Space()
+	if p.Pos != len(p.Data) {
 		return nil, false
 	}
 	return v, true
 }
 
 type fastJSON struct {
-	data         []byte
-	pos          int
+	jsonlex.Lexer
 	compactPaths bool
 }
 
-func (p *fastJSON) space() {
-	for p.pos < len(p.data) {
-		switch p.data[p.pos] {
-		case ' ', '\t', '\r', '\n':
-			p.pos++
-		default:
-			return
-		}
-	}
-}
 
 // value reads one value at depth (the root is 1); inPaths says it is the
 // root's "paths" object, whose object members are kept as compact JSON.
 func (p *fastJSON) value(depth int, inPaths bool) (any, bool) {
-	if depth > maxDepth || p.pos >= len(p.data) {
+	if depth > maxDepth || p.Pos >= len(p.Data) {
 		return nil, false
 	}
-	switch c := p.data[p.pos]; {
+	switch c := p.Data[p.Pos]; {
 	case c == '{':
-		p.pos++
+		p.Pos++
 		obj := map[string]any{}
-		p.space()
-		if p.pos < len(p.data) && p.data[p.pos] == '}' {
-			p.pos++
+		p.Space()
+		if p.Pos < len(p.Data) && p.Data[p.Pos] == '}' {
+			p.Pos++
 			return obj, true
 		}
 		for {
-			p.space()
-			key, ok := p.str()
+			p.Space()
+			key, ok := p.String()
 			if !ok {
 				return nil, false
 			}
-			p.space()
-			if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+			p.Space()
+			if p.Pos >= len(p.Data) || p.Data[p.Pos] != ':' {
 				return nil, false
 			}
-			p.pos++
-			p.space()
+			p.Pos++
+			p.Space()
 			val, ok := p.value(depth+1, depth == 1 && key == "paths")
 			if !ok {
 				return nil, false
@@ -89,143 +80,74 @@ func (p *fastJSON) value(depth int, inPaths bool) (any, bool) {
 				}
 			}
 			obj[key] = val
-			p.space()
-			if p.pos >= len(p.data) {
+			p.Space()
+			if p.Pos >= len(p.Data) {
 				return nil, false
 			}
-			switch p.data[p.pos] {
+			switch p.Data[p.Pos] {
 			case ',':
-				p.pos++
+				p.Pos++
 				continue
 			case '}':
-				p.pos++
+				p.Pos++
 				return obj, true
 			}
 			return nil, false
 		}
 	case c == '[':
-		p.pos++
+		p.Pos++
 		arr := []any{}
-		p.space()
-		if p.pos < len(p.data) && p.data[p.pos] == ']' {
-			p.pos++
+		p.Space()
+		if p.Pos < len(p.Data) && p.Data[p.Pos] == ']' {
+			p.Pos++
 			return arr, true
 		}
 		for {
-			p.space()
+			p.Space()
 			val, ok := p.value(depth+1, false)
 			if !ok {
 				return nil, false
 			}
 			arr = append(arr, val)
-			p.space()
-			if p.pos >= len(p.data) {
+			p.Space()
+			if p.Pos >= len(p.Data) {
 				return nil, false
 			}
-			switch p.data[p.pos] {
+			switch p.Data[p.Pos] {
 			case ',':
-				p.pos++
+				p.Pos++
 				continue
 			case ']':
-				p.pos++
+				p.Pos++
 				return arr, true
 			}
 			return nil, false
 		}
 	case c == '"':
-		return p.str()
+		return p.String()
 	case c == 't':
-		return true, p.literal("true")
+		return true, p.Literal("true")
 	case c == 'f':
-		return false, p.literal("false")
+		return false, p.Literal("false")
 	case c == 'n':
-		return nil, p.literal("null")
+		return nil, p.Literal("null")
 	case c == '-' || (c >= '0' && c <= '9'):
 		return p.number()
 	}
 	return nil, false
 }
 
-func (p *fastJSON) literal(word string) bool {
-	if len(p.data)-p.pos < len(word) || string(p.data[p.pos:p.pos+len(word)]) != word {
-		return false
-	}
-	p.pos += len(word)
-	return true
-}
 
-// str reads a string. One without escapes is its bytes (the document is
-// valid UTF-8, checked first); one with escapes is unquoted by
-// encoding/json, so that every escape reads as it does there.
-func (p *fastJSON) str() (string, bool) {
-	if p.pos >= len(p.data) || p.data[p.pos] != '"' {
-		return "", false
-	}
-	start := p.pos
-	p.pos++
-	escaped := false
-	for p.pos < len(p.data) {
-		switch c := p.data[p.pos]; {
-		case c == '"':
-			p.pos++
-			if !escaped {
-				return string(p.data[start+1 : p.pos-1]), true
-			}
-			var s string
-			if err := json.Unmarshal(p.data[start:p.pos], &s); err != nil {
-				return "", false
-			}
-			return s, true
-		case c == '\\':
-			escaped = true
-			p.pos += 2
-		case c < 0x20:
-			return "", false
-		default:
-			p.pos++
-		}
-	}
-	return "", false
-}
 
 // number reads a number in JSON's grammar as the json.Number of its text.
 func (p *fastJSON) number() (any, bool) {
-	start := p.pos
-	if p.data[p.pos] == '-' {
-		p.pos++
-	}
-	switch {
-	case p.pos < len(p.data) && p.data[p.pos] == '0':
-		p.pos++
-	case p.digits() == 0:
+	start := p.Pos
+	if _, ok := p.Number(); !ok {
 		return nil, false
 	}
-	if p.pos < len(p.data) && p.data[p.pos] == '.' {
-		p.pos++
-		if p.digits() == 0 {
-			return nil, false
-		}
-	}
-	if p.pos < len(p.data) && (p.data[p.pos] == 'e' || p.data[p.pos] == 'E') {
-		p.pos++
-		if p.pos < len(p.data) && (p.data[p.pos] == '+' || p.data[p.pos] == '-') {
-			p.pos++
-		}
-		if p.digits() == 0 {
-			return nil, false
-		}
-	}
-	return json.Number(p.data[start:p.pos]), true
+	return json.Number(p.Data[start:p.Pos]), true
 }
 
-func (p *fastJSON) digits() int {
-	n := 0
-	for p.pos < len(p.data) && p.data[p.pos] >= '0' && p.data[p.pos] <= '9' {
-		p.pos++
-		n++
-	}
-	return n
-}
 
 // splitObjectFast is splitObject in one pass over the bytes, for JSON
 // that json.Valid accepts: what the token stream would read, member by
@@ -234,42 +156,42 @@ func splitObjectFast(data []byte) (map[string]json.RawMessage, bool) {
 	if !json.Valid(data) {
 		return nil, false
 	}
-	ix := &jsonIndexer{data: data}
-	ix.space()
-	if !ix.byte('{') {
+	ix := &jsonIndexer{Lexer: jsonlex.Lexer{Data: data}}
+	ix.Space()
+	if !ix.Next('{') {
 		return nil, false
 	}
 	out := map[string]json.RawMessage{}
-	ix.space()
-	if ix.byte('}') {
+	ix.Space()
+	if ix.Next('}') {
 		return out, true
 	}
 	for {
-		ix.space()
-		start := ix.pos
-		if !ix.skipString() {
+		ix.Space()
+		start := ix.Pos
+		if !ix.SkipString() {
 			return nil, false
 		}
-		key, ok := plainKey(data[start:ix.pos])
+		key, ok := plainKey(data[start:ix.Pos])
 		if !ok {
-			if json.Unmarshal(data[start:ix.pos], &key) != nil {
+			if json.Unmarshal(data[start:ix.Pos], &key) != nil {
 				return nil, false
 			}
 		}
-		ix.space()
-		if !ix.byte(':') {
+		ix.Space()
+		if !ix.Next(':') {
 			return nil, false
 		}
-		ix.space()
-		vstart := ix.pos
+		ix.Space()
+		vstart := ix.Pos
 		if !ix.skip(0) {
 			return nil, false
 		}
-		out[key] = data[vstart:ix.pos]
-		ix.space()
-		if ix.byte(',') {
+		out[key] = data[vstart:ix.Pos]
+		ix.Space()
+		if ix.Next(',') {
 			continue
 		}
-		return out, ix.byte('}')
+		return out, ix.Next('}')
 	}
 }

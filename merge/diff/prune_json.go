@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/specharvest/specharvest/internal/jsonlex"
 )
 
 // scanJSON parses a JSON document into the pre-pass's tree. It is a
@@ -22,23 +24,22 @@ func scanJSON(data []byte) (*tnode, error) {
 	// come from slabs; each object's keys and items are gathered on a
 	// shared stack and copied once, at their final size, into slabs too. Allocation, not
 	// scanning, is what reading a large document costs.
-	s := &jsonScanner{data: data, src: string(data)}
-	s.space()
+	s := &jsonScanner{Lexer: jsonlex.Lexer{Data: data}, src: string(data)}
+	s.Space()
 	n, err := s.value(0)
 	if err != nil {
 		return nil, err
 	}
-	s.space()
-	if s.pos != len(s.data) {
+	s.Space()
+	if s.Pos != len(s.Data) {
 		return nil, s.fail("data after the document")
 	}
 	return n, nil
 }
 
 type jsonScanner struct {
-	data  []byte
+	jsonlex.Lexer
 	src   string
-	pos   int
 	slab  []tnode
 	keys  []string
 	items []*tnode
@@ -60,67 +61,56 @@ func (s *jsonScanner) node(kind byte) *tnode {
 var errJSONEnd = errors.New("unexpected end of JSON")
 
 func (s *jsonScanner) fail(what string) error {
-	return fmt.Errorf("%s at byte %d", what, s.pos)
-}
-
-func (s *jsonScanner) space() {
-	for s.pos < len(s.data) {
-		switch s.data[s.pos] {
-		case ' ', '\t', '\n', '\r':
-			s.pos++
-		default:
-			return
-		}
-	}
+	return fmt.Errorf("%s at byte %d", what, s.Pos)
 }
 
 func (s *jsonScanner) value(depth int) (*tnode, error) {
 	if depth > maxTreeDepth {
 		return nil, s.fail("too deep")
 	}
-	if s.pos >= len(s.data) {
+	if s.Pos >= len(s.Data) {
 		return nil, errJSONEnd
 	}
-	switch c := s.data[s.pos]; {
+	switch c := s.Data[s.Pos]; {
 	case c == '{':
-		s.pos++
+		s.Pos++
 		n := s.node('o')
-		s.space()
-		if s.pos < len(s.data) && s.data[s.pos] == '}' {
-			s.pos++
+		s.Space()
+		if s.Pos < len(s.Data) && s.Data[s.Pos] == '}' {
+			s.Pos++
 			return n, nil
 		}
 		keyBase, itemBase := len(s.keys), len(s.items)
 		for {
-			s.space()
-			if s.pos >= len(s.data) || s.data[s.pos] != '"' {
+			s.Space()
+			if s.Pos >= len(s.Data) || s.Data[s.Pos] != '"' {
 				return nil, s.fail("expected a member name")
 			}
 			key, err := s.str()
 			if err != nil {
 				return nil, err
 			}
-			s.space()
-			if s.pos >= len(s.data) || s.data[s.pos] != ':' {
+			s.Space()
+			if s.Pos >= len(s.Data) || s.Data[s.Pos] != ':' {
 				return nil, s.fail("expected ':'")
 			}
-			s.pos++
-			s.space()
+			s.Pos++
+			s.Space()
 			v, err := s.value(depth + 1)
 			if err != nil {
 				return nil, err
 			}
 			s.keys = append(s.keys, key)
 			s.items = append(s.items, v)
-			s.space()
-			if s.pos >= len(s.data) {
+			s.Space()
+			if s.Pos >= len(s.Data) {
 				return nil, errJSONEnd
 			}
-			switch s.data[s.pos] {
+			switch s.Data[s.Pos] {
 			case ',':
-				s.pos++
+				s.Pos++
 			case '}':
-				s.pos++
+				s.Pos++
 				n.keys = carve(&s.keySlab, s.keys[keyBase:])
 				n.items = carve(&s.itemSlab, s.items[itemBase:])
 				s.keys, s.items = s.keys[:keyBase], s.items[:itemBase]
@@ -130,30 +120,30 @@ func (s *jsonScanner) value(depth int) (*tnode, error) {
 			}
 		}
 	case c == '[':
-		s.pos++
+		s.Pos++
 		n := s.node('a')
-		s.space()
-		if s.pos < len(s.data) && s.data[s.pos] == ']' {
-			s.pos++
+		s.Space()
+		if s.Pos < len(s.Data) && s.Data[s.Pos] == ']' {
+			s.Pos++
 			return n, nil
 		}
 		base := len(s.items)
 		for {
-			s.space()
+			s.Space()
 			v, err := s.value(depth + 1)
 			if err != nil {
 				return nil, err
 			}
 			s.items = append(s.items, v)
-			s.space()
-			if s.pos >= len(s.data) {
+			s.Space()
+			if s.Pos >= len(s.Data) {
 				return nil, errJSONEnd
 			}
-			switch s.data[s.pos] {
+			switch s.Data[s.Pos] {
 			case ',':
-				s.pos++
+				s.Pos++
 			case ']':
-				s.pos++
+				s.Pos++
 				n.items = carve(&s.itemSlab, s.items[base:])
 				s.items = s.items[:base]
 				return n, nil
@@ -171,9 +161,9 @@ func (s *jsonScanner) value(depth int) (*tnode, error) {
 		return n, nil
 	case c == 't', c == 'f', c == 'n':
 		for _, lit := range []string{"true", "false", "null"} {
-			if len(s.data)-s.pos >= len(lit) && string(s.data[s.pos:s.pos+len(lit)]) == lit {
-				s.pos += len(lit)
-				if s.pos < len(s.data) && isNameByte(s.data[s.pos]) {
+			if len(s.Data)-s.Pos >= len(lit) && string(s.Data[s.Pos:s.Pos+len(lit)]) == lit {
+				s.Pos += len(lit)
+				if s.Pos < len(s.Data) && isNameByte(s.Data[s.Pos]) {
 					return nil, s.fail("invalid literal")
 				}
 				n := s.node('l')
@@ -183,12 +173,12 @@ func (s *jsonScanner) value(depth int) (*tnode, error) {
 		}
 		return nil, s.fail("invalid literal")
 	case c == '-' || (c >= '0' && c <= '9'):
-		start := s.pos
+		start := s.Pos
 		if err := s.number(); err != nil {
 			return nil, err
 		}
 		n := s.node('l')
-		n.text = s.src[start:s.pos]
+		n.text = s.src[start:s.Pos]
 		return n, nil
 	default:
 		return nil, s.fail("unexpected character")
@@ -199,58 +189,30 @@ func isNameByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
 
-// number reads -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? and
-// nothing after it but a delimiter.
+// number reads a number in JSON's grammar, and nothing after it but a
+// delimiter.
 func (s *jsonScanner) number() error {
-	d := s.data
-	digits := func() int {
-		start := s.pos
-		for s.pos < len(d) && d[s.pos] >= '0' && d[s.pos] <= '9' {
-			s.pos++
-		}
-		return s.pos - start
-	}
-	if d[s.pos] == '-' {
-		s.pos++
-	}
-	if s.pos < len(d) && d[s.pos] == '0' {
-		s.pos++
-	} else if digits() == 0 {
+	if _, ok := s.Number(); !ok {
 		return s.fail("invalid number")
 	}
-	if s.pos < len(d) && d[s.pos] == '.' {
-		s.pos++
-		if digits() == 0 {
-			return s.fail("invalid number")
-		}
-	}
-	if s.pos < len(d) && (d[s.pos] == 'e' || d[s.pos] == 'E') {
-		s.pos++
-		if s.pos < len(d) && (d[s.pos] == '+' || d[s.pos] == '-') {
-			s.pos++
-		}
-		if digits() == 0 {
-			return s.fail("invalid number")
-		}
-	}
-	if s.pos < len(d) && (isNameByte(d[s.pos]) || d[s.pos] == '.' || d[s.pos] == '+' || d[s.pos] == '-') {
+	if d := s.Data; s.Pos < len(d) && (isNameByte(d[s.Pos]) || d[s.Pos] == '.' || d[s.Pos] == '+' || d[s.Pos] == '-') {
 		return s.fail("invalid number")
 	}
 	return nil
 }
 
-// str reads a string at s.pos (its opening quote) and returns its value.
+// str reads a string at s.Pos (its opening quote) and returns its value.
 func (s *jsonScanner) str() (string, error) {
-	d := s.data
-	s.pos++
-	start := s.pos
+	d := s.Data
+	s.Pos++
+	start := s.Pos
 	ascii := true
-	for s.pos < len(d) {
-		c := d[s.pos]
+	for s.Pos < len(d) {
+		c := d[s.Pos]
 		switch {
 		case c == '"':
-			text := s.src[start:s.pos]
-			s.pos++
+			text := s.src[start:s.Pos]
+			s.Pos++
 			if !ascii && !utf8.ValidString(text) {
 				return "", s.fail("invalid UTF-8")
 			}
@@ -262,20 +224,20 @@ func (s *jsonScanner) str() (string, error) {
 		case c >= 0x80:
 			ascii = false
 		}
-		s.pos++
+		s.Pos++
 	}
 	return "", errJSONEnd
 }
 
 // escaped finishes a string that has escapes, from its first backslash.
 func (s *jsonScanner) escaped(start int) (string, error) {
-	d := s.data
-	out := append([]byte(nil), d[start:s.pos]...)
-	for s.pos < len(d) {
-		c := d[s.pos]
+	d := s.Data
+	out := append([]byte(nil), d[start:s.Pos]...)
+	for s.Pos < len(d) {
+		c := d[s.Pos]
 		switch {
 		case c == '"':
-			s.pos++
+			s.Pos++
 			if !utf8.Valid(out) {
 				return "", s.fail("invalid UTF-8")
 			}
@@ -284,14 +246,14 @@ func (s *jsonScanner) escaped(start int) (string, error) {
 			return "", s.fail("control character in a string")
 		case c != '\\':
 			out = append(out, c)
-			s.pos++
+			s.Pos++
 			continue
 		}
-		if s.pos+1 >= len(d) {
+		if s.Pos+1 >= len(d) {
 			return "", errJSONEnd
 		}
-		e := d[s.pos+1]
-		s.pos += 2
+		e := d[s.Pos+1]
+		s.Pos += 2
 		switch e {
 		case '"', '\\', '/':
 			out = append(out, e)
@@ -312,10 +274,10 @@ func (s *jsonScanner) escaped(start int) (string, error) {
 			}
 			if utf16.IsSurrogate(r) {
 				// Only a high surrogate followed by an escaped low one.
-				if r >= 0xDC00 || s.pos+1 >= len(d) || d[s.pos] != '\\' || d[s.pos+1] != 'u' {
+				if r >= 0xDC00 || s.Pos+1 >= len(d) || d[s.Pos] != '\\' || d[s.Pos+1] != 'u' {
 					return "", s.fail("lone surrogate")
 				}
-				s.pos += 2
+				s.Pos += 2
 				low, ok := s.hex4()
 				if !ok || low < 0xDC00 || low > 0xDFFF {
 					return "", s.fail("lone surrogate")
@@ -331,13 +293,13 @@ func (s *jsonScanner) escaped(start int) (string, error) {
 }
 
 func (s *jsonScanner) hex4() (rune, bool) {
-	if len(s.data)-s.pos < 4 {
+	if len(s.Data)-s.Pos < 4 {
 		return 0, false
 	}
-	v, err := strconv.ParseUint(string(s.data[s.pos:s.pos+4]), 16, 32)
+	v, err := strconv.ParseUint(string(s.Data[s.Pos:s.Pos+4]), 16, 32)
 	if err != nil {
 		return 0, false
 	}
-	s.pos += 4
+	s.Pos += 4
 	return rune(v), true
 }

@@ -119,14 +119,21 @@ type factsCache struct {
 // the returned function removes it. Without one (it could not be made),
 // the merge reads each blob as the crawl did.
 func (c *factsCache) keepRepaired(logger *slog.Logger) func() {
-	dir, err := os.MkdirTemp("", "specharvest-repaired-")
+	dir, release, err := newScratchDir(logger)
 	if err != nil {
 		logger.Warn("no scratch directory for repaired documents; the merge reads each document again", "err", err)
 		return func() {}
 	}
 	c.repairedDir = dir
-	return func() { _ = os.RemoveAll(dir) }
+	return release
 }
+
+// A run's scratch directory is named with scratchPrefix in the temporary
+// folder, and holds scratchLock, locked while the run lives.
+const (
+	scratchPrefix = "specharvest-repaired-"
+	scratchLock   = "run.lock"
+)
 
 func (c *factsCache) repairedPath(sha string) string {
 	return filepath.Join(c.repairedDir, sha+".json")

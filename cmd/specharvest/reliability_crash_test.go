@@ -53,6 +53,12 @@ func TestReliabilityRandomKills(t *testing.T) {
 		}
 		configs[i], env = writeRunConfig(t, sub, storeDir, sim.line.Master, sim.line.APIKey, defaultLimits())
 	}
+	// The runs' temporary folder, to see what killed runs leave there.
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env = append(env, "TMPDIR="+tmp)
 	started := time.Now()
 	if res := runBinary(t, env, "run", "--config", configs[0]); res.code != exitOK {
 		t.Fatalf("first run exited %d: %s%s", res.code, res.stdout, res.stderr)
@@ -60,7 +66,7 @@ func TestReliabilityRandomKills(t *testing.T) {
 	full := time.Since(started)
 	good := readManifest(t, storeDir, "")
 
-	killed, completed := 0, 0
+	killed, completed, scratchLeft := 0, 0, 0
 	for i := 0; killed < kills; i++ {
 		if i > 4*kills {
 			t.Fatalf("only %d of %d runs could be killed before they finished", killed, kills)
@@ -89,6 +95,9 @@ func TestReliabilityRandomKills(t *testing.T) {
 				completed++
 			}
 		}
+		if left, _ := filepath.Glob(filepath.Join(tmp, scratchPrefix+"*")); len(left) > 0 {
+			scratchLeft++
+		}
 		latest := readManifest(t, storeDir, "")
 		if latest.Summary.Specs != good.Summary.Specs || latest.Summary.OK != good.Summary.OK {
 			t.Fatalf("after a kill at %v latest %s has %+v, want %+v", at, latest.ID, latest.Summary, good.Summary)
@@ -100,12 +109,17 @@ func TestReliabilityRandomKills(t *testing.T) {
 		t.Fatalf("the run after the kills exited %d: %s%s", res.code, res.stdout, res.stderr)
 	}
 	assertVerifyClean(t, storeDir)
+	// Killed runs leave their scratch directories; the next run removes
+	// them, and its own.
+	if left, _ := filepath.Glob(filepath.Join(tmp, "*")); len(left) > 0 {
+		t.Errorf("after the last run the temporary folder still holds %v (%d killed runs had left scratch behind)", left, scratchLeft)
+	}
 	secrets := []string{}
 	for _, sim := range sims {
 		secrets = append(secrets, sim.line.APIKey, sim.line.MetaToken)
 	}
 	assertNoSecrets(t, secrets, "the store or the output", storeText(t, storeDir), res.stdout, res.stderr)
-	t.Logf("reliability: random kills: %d runs killed with SIGKILL, %d finished before their kill, store verified after each, groups lost: 0", killed, completed)
+	t.Logf("reliability: random kills: %d runs killed with SIGKILL (%d of them leaving scratch behind), %d finished before their kill, store verified after each, groups lost: 0", killed, scratchLeft, completed)
 }
 
 // mountTmpfs mounts a tmpfs of the given size on a new folder, or skips

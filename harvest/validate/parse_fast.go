@@ -37,7 +37,6 @@ type fastJSON struct {
 	compactPaths bool
 }
 
-
 // value reads one value at depth (the root is 1); inPaths says it is the
 // root's "paths" object, whose object members are kept as compact JSON.
 func (p *fastJSON) value(depth int, inPaths bool) (any, bool) {
@@ -137,8 +136,6 @@ func (p *fastJSON) value(depth int, inPaths bool) (any, bool) {
 	return nil, false
 }
 
-
-
 // number reads a number in JSON's grammar as the json.Number of its text.
 func (p *fastJSON) number() (any, bool) {
 	start := p.Pos
@@ -147,7 +144,6 @@ func (p *fastJSON) number() (any, bool) {
 	}
 	return json.Number(p.Data[start:p.Pos]), true
 }
-
 
 // splitObjectFast is splitObject in one pass over the bytes, for JSON
 // that json.Valid accepts: what the token stream would read, member by

@@ -75,37 +75,32 @@ func (e *yamlEmitter) after(depth int, value *yaml.Node, inSequence bool) bool {
 		}
 		e.buf = append(e.buf, '\n')
 		return true
-	case yaml.MappingNode:
+	case yaml.MappingNode, yaml.SequenceNode:
 		if len(value.Content) == 0 {
-			e.buf = append(e.buf, " {}\n"...)
+			if value.Kind == yaml.MappingNode {
+				e.buf = append(e.buf, " {}\n"...)
+			} else {
+				e.buf = append(e.buf, " []\n"...)
+			}
 			return true
 		}
 		if inSequence {
-			// "- k: v": the first pair on the dash's line.
+			// "- k: v" and "- - x": the first entry on the dash's line.
 			e.buf = append(e.buf, ' ')
 		} else {
 			e.buf = append(e.buf, '\n')
 			e.indent(depth + 1)
 		}
-		for i := 0; i+1 < len(value.Content); i += 2 {
-			if i > 0 {
-				e.indent(depth + 1)
+		if value.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(value.Content); i += 2 {
+				if i > 0 {
+					e.indent(depth + 1)
+				}
+				if !e.pair(depth+1, value.Content[i], value.Content[i+1]) {
+					return false
+				}
 			}
-			if !e.pair(depth+1, value.Content[i], value.Content[i+1]) {
-				return false
-			}
-		}
-		return true
-	case yaml.SequenceNode:
-		if len(value.Content) == 0 {
-			e.buf = append(e.buf, " []\n"...)
 			return true
-		}
-		if inSequence {
-			e.buf = append(e.buf, ' ')
-		} else {
-			e.buf = append(e.buf, '\n')
-			e.indent(depth + 1)
 		}
 		for i, item := range value.Content {
 			if i > 0 {

@@ -443,8 +443,13 @@ func (u *unitIndex) addTarget(ref string, targets map[string]bool, lenient bool)
 
 // closure lists the units reachable from roots, roots included.
 func (u *unitIndex) closure(roots ...string) map[string]bool {
+	return reachFrom(roots, func(name string) []string { return u.refs[name] })
+}
+
+// reachFrom lists start and everything next leads to from it, each once.
+func reachFrom(start []string, next func(string) []string) map[string]bool {
 	seen := make(map[string]bool)
-	stack := slices.Clone(roots)
+	stack := slices.Clone(start)
 	for len(stack) > 0 {
 		name := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -452,7 +457,7 @@ func (u *unitIndex) closure(roots ...string) map[string]bool {
 			continue
 		}
 		seen[name] = true
-		stack = append(stack, u.refs[name]...)
+		stack = append(stack, next(name)...)
 	}
 	return seen
 }
@@ -475,16 +480,7 @@ func deeplyUnchanged(b, r *unitIndex) map[string]bool {
 			stack = append(stack, name)
 		}
 	}
-	tainted := make(map[string]bool)
-	for len(stack) > 0 {
-		name := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if tainted[name] {
-			continue
-		}
-		tainted[name] = true
-		stack = append(stack, reachedBy[name]...)
-	}
+	tainted := reachFrom(stack, func(name string) []string { return reachedBy[name] })
 	out := make(map[string]bool)
 	for name := range b.nodes {
 		if !tainted[name] {

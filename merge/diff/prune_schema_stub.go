@@ -106,31 +106,17 @@ func reachSets(b, r *unitIndex) (compared, read map[string]bool) {
 	}
 	w.seeds = append(w.seeds, changedTopLevelRefs(b, r)...)
 
-	compared = make(map[string]bool)
-	for len(w.seeds) > 0 {
-		name := w.seeds[len(w.seeds)-1]
-		w.seeds = w.seeds[:len(w.seeds)-1]
-		if !compared[name] {
-			compared[name] = true
-			w.seeds = append(w.seeds, b.refs[name]...)
-			w.seeds = append(w.seeds, r.refs[name]...)
-		}
-	}
+	bothSides := func(name string) []string { return slices.Concat(b.refs[name], r.refs[name]) }
+	compared = reachFrom(w.seeds, bothSides)
 	// A read goes on through what is not a schema (a response component
 	// to its schema), and stops at the first schema: schemas are read as
 	// text, their references not followed.
-	read = make(map[string]bool)
-	for len(w.reads) > 0 {
-		name := w.reads[len(w.reads)-1]
-		w.reads = w.reads[:len(w.reads)-1]
-		if !read[name] {
-			read[name] = true
-			if !strings.HasPrefix(name, "components/schemas/") {
-				w.reads = append(w.reads, b.refs[name]...)
-				w.reads = append(w.reads, r.refs[name]...)
-			}
+	read = reachFrom(w.reads, func(name string) []string {
+		if strings.HasPrefix(name, "components/schemas/") {
+			return nil
 		}
-	}
+		return bothSides(name)
+	})
 	return compared, read
 }
 

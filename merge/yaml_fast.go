@@ -60,7 +60,7 @@ func (p *yamlFast) value(depth int) (*yaml.Node, bool) {
 		}
 		for {
 			p.Space()
-			key, ok := p.String()
+			key, ok := p.Quoted()
 			if !ok {
 				return nil, false
 			}
@@ -101,7 +101,7 @@ func (p *yamlFast) value(depth int) (*yaml.Node, bool) {
 			return n, p.Next(']')
 		}
 	case c == '"':
-		s, ok := p.String()
+		s, ok := p.Quoted()
 		if !ok {
 			return nil, false
 		}

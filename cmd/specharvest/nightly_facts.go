@@ -87,14 +87,10 @@ const factsVersion = 3
 func fillFromFacts(e *output.SpecEntry, f *documentFacts) {
 	v := f.Validation
 	e.OpenAPI, e.Title, e.Operations, e.Valid = v.OpenAPI, v.Title, v.Operations, v.Valid
-	e.Problems, e.Errors, e.Warnings = nil, 0, f.Warnings
+	// The facts keep the errors only (get), and count the warnings.
+	e.Problems, e.Errors, e.Warnings = nil, len(v.Problems), f.Warnings
 	for _, p := range v.Problems {
-		if p.Level == validate.LevelError {
-			e.Errors++
-			e.Problems = append(e.Problems, p.String())
-		} else {
-			e.Warnings++
-		}
+		e.Problems = append(e.Problems, p.String())
 	}
 }
 

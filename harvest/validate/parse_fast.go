@@ -54,7 +54,7 @@ func (p *fastJSON) value(depth int, inPaths bool) (any, bool) {
 		}
 		for {
 			p.Space()
-			key, ok := p.String()
+			key, ok := p.Quoted()
 			if !ok {
 				return nil, false
 			}
@@ -123,7 +123,7 @@ func (p *fastJSON) value(depth int, inPaths bool) (any, bool) {
 			return nil, false
 		}
 	case c == '"':
-		return p.String()
+		return p.Quoted()
 	case c == 't':
 		return true, p.Literal("true")
 	case c == 'f':

@@ -38,11 +38,11 @@ func (l *Lexer) Literal(word string) bool {
 	return true
 }
 
-// String reads a string: its bytes when it has no escapes, else as
+// Quoted reads a quoted string: its bytes when it has no escapes, else as
 // encoding/json unquotes it, so that every escape reads as it does there.
 // It reports false on anything but a closed string without control
 // characters.
-func (l *Lexer) String() (string, bool) {
+func (l *Lexer) Quoted() (string, bool) {
 	if !l.Next('"') {
 		return "", false
 	}

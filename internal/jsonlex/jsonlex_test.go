@@ -25,10 +25,10 @@ func FuzzLexer(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, number float64) {
 		// Strings, from whatever bytes.
 		l := &Lexer{Data: data}
-		if got, ok := l.String(); ok && utf8.Valid(data[:l.Pos]) {
+		if got, ok := l.Quoted(); ok && utf8.Valid(data[:l.Pos]) {
 			var want string
 			if err := json.Unmarshal(data[:l.Pos], &want); err != nil || want != got {
-				t.Fatalf("String read %q from %q; encoding/json reads %q (%v)", got, data[:l.Pos], want, err)
+				t.Fatalf("Quoted read %q from %q; encoding/json reads %q (%v)", got, data[:l.Pos], want, err)
 			}
 		}
 		// Numbers, from whatever bytes.
@@ -50,8 +50,8 @@ func FuzzLexer(f *testing.F) {
 		if err := json.Unmarshal(quoted, &want); err != nil {
 			t.Fatal(err)
 		}
-		if got, ok := back.String(); !ok || back.Pos != len(quoted) || got != want {
-			t.Fatalf("String read %q (ok %v, %d of %d bytes) from encoding/json's %q", got, ok, back.Pos, len(quoted), quoted)
+		if got, ok := back.Quoted(); !ok || back.Pos != len(quoted) || got != want {
+			t.Fatalf("Quoted read %q (ok %v, %d of %d bytes) from encoding/json's %q", got, ok, back.Pos, len(quoted), quoted)
 		}
 		if skipped := (&Lexer{Data: quoted}); !skipped.SkipString() || skipped.Pos != len(quoted) {
 			t.Fatalf("SkipString stopped at %d of %q", skipped.Pos, quoted)

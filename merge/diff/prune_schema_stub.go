@@ -91,9 +91,9 @@ func reachSets(b, r *unitIndex) (compared, read map[string]bool) {
 			if name == rootUnit {
 				continue
 			}
-			on, shared := other.nodes[name], sharedPathShape(u, other, name)
+			on := other.nodes[name]
 			switch {
-			case shared || (on == nil && strings.HasPrefix(name, "paths/") && other.templates[pathShape(name)] > 0):
+			case mayMatchAnotherPath(u, other, name):
 				w.seeds = append(w.seeds, u.refs[name]...)
 				w.seeds = append(w.seeds, other.refs[name]...)
 			case on == nil:
@@ -120,18 +120,20 @@ func reachSets(b, r *unitIndex) (compared, read map[string]bool) {
 	return compared, read
 }
 
-func pathShape(name string) string {
-	return PathTemplate(strings.TrimPrefix(name, "paths/"))
-}
-
-// sharedPathShape reports a path another path of the same shape may be
-// matched to: its shape is not unique on both sides.
-func sharedPathShape(u, other *unitIndex, name string) bool {
-	if !strings.HasPrefix(name, "paths/") {
+// mayMatchAnotherPath reports a path the comparison may match to another
+// path (matchPath pairs paths of one shape, parameter names aside): one
+// whose shape another path shares on either side, or that is on one side
+// only while the other side has its shape (a renamed parameter).
+func mayMatchAnotherPath(u, other *unitIndex, name string) bool {
+	path, ok := strings.CutPrefix(name, "paths/")
+	if !ok {
 		return false
 	}
-	t := pathShape(name)
-	return u.templates[t] > 1 || other.templates[t] > 1
+	t := PathTemplate(path)
+	if u.templates[t] > 1 || other.templates[t] > 1 {
+		return true
+	}
+	return other.nodes[name] == nil && other.templates[t] > 0
 }
 
 // nameMaps are the keywords whose value maps names to objects: their
@@ -297,7 +299,7 @@ func changedTopLevelRefs(b, r *unitIndex) []string {
 	var out []string
 	for _, key := range keys {
 		bv, rv := bRoot.get(key), rRoot.get(key)
-		if bv != nil && rv != nil && string(appendNode(nil, bv)) == string(appendNode(nil, rv)) {
+		if bv != nil && rv != nil && sameTree(bv, rv) {
 			continue
 		}
 		out = appendRefs(out, b, bv)
@@ -334,9 +336,8 @@ func stubSchema(schema *tnode, refs []string) (*tnode, bool) {
 			return nil, false
 		}
 	}
-	body := stubContent(names)
-	if content := body.get("content"); content != nil {
-		return content.items[0].get("schema"), true
+	if stub := stubSchemaOf(names); stub != nil {
+		return stub, true
 	}
 	return &tnode{kind: 'o'}, true
 }

@@ -333,20 +333,29 @@ func schemaRefs(schema *tnode, out []string) ([]string, bool) {
 // stubContent is a request body or response whose one schema refers to
 // each name once.
 func stubContent(names []string) *tnode {
+	n := &tnode{kind: 'o', keys: []string{"description"}, items: []*tnode{{kind: 's'}}}
+	schema := stubSchemaOf(names)
+	if schema == nil {
+		return n
+	}
+	mt := &tnode{kind: 'o', keys: []string{"schema"}, items: []*tnode{schema}}
+	n.keys = append(n.keys, "content")
+	n.items = append(n.items, &tnode{kind: 'o', keys: []string{stubMediaType}, items: []*tnode{mt}})
+	return n
+}
+
+// stubSchemaOf is a schema that refers to each name once, as an anyOf of
+// $refs; nil for no name.
+func stubSchemaOf(names []string) *tnode {
 	names = slices.Clone(names)
 	slices.Sort(names)
 	names = slices.Compact(names)
-	n := &tnode{kind: 'o', keys: []string{"description"}, items: []*tnode{{kind: 's'}}}
 	if len(names) == 0 {
-		return n
+		return nil
 	}
 	variants := &tnode{kind: 'a'}
 	for _, name := range names {
 		variants.items = append(variants.items, &tnode{kind: 'o', keys: []string{"$ref"}, items: []*tnode{{kind: 's', text: schemaRefPrefix + name}}})
 	}
-	schema := &tnode{kind: 'o', keys: []string{"anyOf"}, items: []*tnode{variants}}
-	mt := &tnode{kind: 'o', keys: []string{"schema"}, items: []*tnode{schema}}
-	n.keys = append(n.keys, "content")
-	n.items = append(n.items, &tnode{kind: 'o', keys: []string{stubMediaType}, items: []*tnode{mt}})
-	return n
+	return &tnode{kind: 'o', keys: []string{"anyOf"}, items: []*tnode{variants}}
 }
